@@ -1,0 +1,23 @@
+"""The contract's response envelope and its time format, shared by every response we build."""
+
+from datetime import UTC
+
+from django.utils import timezone
+
+SUCCESS_CODE = 0
+SUCCESS_MESSAGE = "success"
+
+
+def rfc3339(moment):
+    """`2026-04-15T10:00:00Z`: UTC, whole seconds, `Z`; a missing time is `""`."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def success_envelope(**fields):
+    return {"code": SUCCESS_CODE, "message": SUCCESS_MESSAGE, "timestamp": rfc3339(timezone.now()), **fields}
+
+
+def error_envelope(status_code, message):
+    return {"code": status_code, "message": message, "timestamp": rfc3339(timezone.now())}

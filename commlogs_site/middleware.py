@@ -1,0 +1,39 @@
+"""Keep the API's routes JSON even when Django itself answers (unknown URL, crash, bad host)."""
+
+from django.http import JsonResponse
+
+from commlogs_site.envelope import error_envelope
+from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
+
+API_PATH_PREFIXES = ("/api/", "/admin/communication/logs")
+
+
+def is_api_path(path):
+    return path.startswith(API_PATH_PREFIXES)
+
+
+class JsonErrorsOnApiRoutesMiddleware:
+    """Replace any non-DRF error page on an API route by the contract's JSON envelope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and is_api_path(request.path_info)
+            and not hasattr(response, "accepted_renderer")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status_code = response.status_code
+            json_response = JsonResponse(
+                error_envelope(status_code, message_for_status(status_code)), status=status_code
+            )
+            for header in ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID"):
+                if header in response:
+                    json_response[header] = response[header]
+            if status_code == 503 and "Retry-After" not in json_response:
+                json_response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return json_response
+        return response

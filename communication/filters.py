@@ -1,0 +1,153 @@
+"""The query parameters of the logs API (CONTRACT.md's table), as one django-filter FilterSet."""
+
+import re
+import unicodedata
+from datetime import UTC, datetime, time
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from communication.models import Channel, CommunicationLog, Status
+
+IDENTIFIER_MAX_LENGTH = 64
+RECIPIENT_MAX_LENGTH = 320
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A `+08:00` offset sent unencoded in a query string arrives as ` 08:00`.
+OFFSET_DECODED_AS_SPACE = re.compile(r"^(.*\d) (\d{2}:?\d{2})$")
+
+
+def has_control_characters(value):
+    return any(unicodedata.category(character) == "Cc" for character in value)
+
+
+class ExactTextField(forms.CharField):
+    """A bounded string without control characters, for exact-match identifiers."""
+
+    def __init__(self, *, max_length, **kwargs):
+        self.max_text_length = max_length
+        super().__init__(**kwargs)
+        self.validators = []
+
+    def clean(self, value):
+        value = self.to_python(value)
+        if value in self.empty_values:
+            return ""
+        if has_control_characters(value):
+            raise ValidationError("must not contain control characters")
+        if len(value) > self.max_text_length:
+            raise ValidationError(f"must be at most {self.max_text_length} characters")
+        return value
+
+
+class RepeatedValuesWidget(forms.TextInput):
+    """Read `?channel=sms&channel=email` as `sms,email`, the same as the comma list."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = [value for value in data.getlist(name) if value]
+            return ",".join(values) if values else None
+        return data.get(name)
+
+
+class ChoiceListField(forms.CharField):
+    """A comma-separated list of allowed values, such as `sms,email`."""
+
+    widget = RepeatedValuesWidget
+
+    def __init__(self, *, allowed, **kwargs):
+        self.allowed = list(allowed)
+        super().__init__(**kwargs)
+        self.validators = []
+
+    def clean(self, value):
+        value = self.to_python(value)
+        if value in self.empty_values:
+            return []
+        # Empty items are skipped, so `sms,` and `sms,,email` read as the user meant them.
+        chosen = [part.strip() for part in value.split(",") if part.strip()]
+        if any(part not in self.allowed for part in chosen):
+            raise ValidationError(f"must be one of {', '.join(self.allowed)}")
+        return list(dict.fromkeys(chosen))
+
+
+class CreatedTimeField(forms.CharField):
+    """An RFC 3339 time, or a `YYYY-MM-DD` date meaning midnight UTC; a time without offset is UTC."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = []
+
+    def clean(self, value):
+        value = self.to_python(value)
+        if value in self.empty_values:
+            return None
+        invalid = ValidationError("must be an RFC 3339 time (2026-04-15T10:00:00Z) or a date (2026-04-15)")
+        if has_control_characters(value) or len(value) > 64:
+            raise invalid
+        try:
+            if DATE_ONLY.fullmatch(value):
+                return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
+            moment = parse_datetime(OFFSET_DECODED_AS_SPACE.sub(r"\1+\2", value))
+            if moment is None:
+                raise invalid
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise invalid from None
+
+
+class ExactTextFilter(django_filters.CharFilter):
+    field_class = ExactTextField
+
+    def __init__(self, *, max_length=IDENTIFIER_MAX_LENGTH, **kwargs):
+        super().__init__(max_length=max_length, lookup_expr="exact", **kwargs)
+
+
+class ChoiceListFilter(django_filters.Filter):
+    field_class = ChoiceListField
+
+    def __init__(self, *, allowed, **kwargs):
+        super().__init__(allowed=allowed, lookup_expr="in", **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if len(value) == 1:
+            return qs.filter(**{self.field_name: value[0]})
+        return super().filter(qs, value)
+
+
+class CreatedTimeFilter(django_filters.Filter):
+    field_class = CreatedTimeField
+
+
+class LogFilterSet(django_filters.rest_framework.FilterSet):
+    """Every filter of `GET /admin/communication/logs`; an empty value means not given."""
+
+    user_id = ExactTextFilter(help_text="Exact id of the target user (omit: all users).")
+    channel = ChoiceListFilter(
+        allowed=Channel.values, help_text="sms, email or push; a comma-separated list matches any of them."
+    )
+    status = ChoiceListFilter(
+        allowed=Status.values,
+        help_text="pending, sent, failed or delivered; a comma-separated list matches any of them.",
+    )
+    tenant_id = ExactTextFilter(help_text="Exact tenant id.")
+    template_id = ExactTextFilter(help_text="Exact template id.")
+    provider = ExactTextFilter(help_text="Exact provider name, such as aliyun or sendgrid.")
+    recipient = ExactTextFilter(
+        max_length=RECIPIENT_MAX_LENGTH, help_text="Exact full (unmasked) phone number, email address or token."
+    )
+    created_after = CreatedTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Created at or after: RFC 3339 time or YYYY-MM-DD."
+    )
+    created_before = CreatedTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Created before: RFC 3339 time or YYYY-MM-DD."
+    )
+
+    class Meta:
+        model = CommunicationLog
+        fields = []

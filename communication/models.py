@@ -1,0 +1,103 @@
+"""The send log of every SMS, email and push message, and the audit trail of who read it."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from communication.masking import mask_recipient
+
+
+def generate_log_id():
+    """A `log_`-prefixed id with 80 random bits, the shape upstream uses."""
+    return f"log_{secrets.token_hex(10)}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+    PUSH = "push", "Push"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    DELIVERED = "delivered", "Delivered"
+
+
+class CommunicationLog(models.Model):
+    """One message the platform sent, or tried to send, to one user."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=generate_log_id, editable=False)
+    tenant_id = models.CharField("tenant id", max_length=64, blank=True, default="")
+    user_id = models.CharField("user id", max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    provider = models.CharField(max_length=64, blank=True, default="")
+    template_id = models.CharField("template id", max_length=64, blank=True, default="")
+    recipient = models.CharField(max_length=320, help_text="Stored in full; always shown masked.")
+    content = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True, default="")
+    response = models.TextField(blank=True, default="", help_text="The provider's raw answer.")
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+    created_at = models.DateTimeField("created at", default=timezone.now)
+    updated_at = models.DateTimeField("updated at", default=timezone.now)
+
+    class Meta:
+        verbose_name = "communication log"
+        verbose_name_plural = "communication logs"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="commlog_created_idx"),
+            models.Index(fields=["user_id", "-created_at", "-id"], name="commlog_user_created_idx"),
+            models.Index(fields=["channel", "status", "-created_at", "-id"], name="commlog_chan_stat_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="commlog_status_created_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="commlog_recipient_created_idx"),
+            models.Index(fields=["tenant_id", "-created_at"], name="commlog_tenant_created_idx"),
+            models.Index(fields=["template_id", "-created_at"], name="commlog_template_created_idx"),
+            models.Index(fields=["provider", "-created_at"], name="commlog_provider_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} to {mask_recipient(self.recipient)} ({self.status}) {self.id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+
+class AuditEvent(models.Model):
+    """One read of the logs API, allowed or denied, or one lifecycle operation on logs."""
+
+    class Action(models.TextChoices):
+        LIST = "list", "List logs"
+        EXPORT = "export", "Export logs"
+        ERASE = "erase", "Erase a user's logs"
+        USER_EXPORT = "user_export", "Export a user's logs"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(
+        "actor username", max_length=150, blank=True, default="", help_text="Kept after the user is deleted."
+    )
+    action = models.CharField(max_length=16, choices=Action.choices, default=Action.LIST)
+    created_at = models.DateTimeField("time", default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    filters = models.JSONField(default=dict, blank=True, help_text="A recipient filter is stored masked.")
+    total = models.BigIntegerField(null=True, blank=True, help_text="Rows returned, exported or erased.")
+    client_ip = models.GenericIPAddressField("client IP", null=True, blank=True)
+    user_agent = models.CharField("user agent", max_length=512, blank=True, default="")
+
+    class Meta:
+        verbose_name = "audit event"
+        verbose_name_plural = "audit events"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx")]
+
+    def __str__(self):
+        who = self.actor_username or "anonymous"
+        return f"{who} {self.action} {self.status_code or ''} at {self.created_at:%Y-%m-%d %H:%M:%S}".strip()

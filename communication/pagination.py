@@ -1,0 +1,100 @@
+"""Page-number pagination with the contract's envelope: nested `pagination` plus a flat `total`."""
+
+import math
+import re
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+from commlogs_site.envelope import success_envelope
+
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
+def parse_whole_number(request, name, default):
+    """The parameter as an int of at least 1; empty or absent gives the default."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    if not WHOLE_NUMBER.fullmatch(raw):
+        raise ValidationError({name: ["must be a whole number of at least 1"]})
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ValidationError({name: ["is too large"]}) from None
+    if number < 1:
+        raise ValidationError({name: ["must be a whole number of at least 1"]})
+    return number
+
+
+class LogPagination(BasePagination):
+    """`?page=` and `?page_size=`; a page past the last one is empty, not a 404."""
+
+    page_query_param = "page"
+    page_size_query_param = "page_size"
+    # Rows per page when `page_size` is not given.
+    page_size = 20
+    # A larger `page_size` is cut to this, and the response says so.
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page_number = parse_whole_number(request, self.page_query_param, 1)
+        self.page_size_value = min(
+            parse_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size
+        )
+        self.total = self.count_matching(queryset)
+        self.total_pages = math.ceil(self.total / self.page_size_value)
+        if self.page_number > self.total_pages:
+            return []
+        offset = (self.page_number - 1) * self.page_size_value
+        return list(queryset[offset : offset + self.page_size_value])
+
+    def count_matching(self, queryset):
+        return queryset.count()
+
+    def pagination_info(self):
+        return {
+            "page": self.page_number,
+            "page_size": self.page_size_value,
+            "total": self.total,
+            "total_pages": self.total_pages,
+            "has_next": self.page_number < self.total_pages,
+            "has_prev": self.page_number > 1,
+        }
+
+    def get_paginated_response(self, data):
+        return Response(success_envelope(items=data, total=self.total, pagination=self.pagination_info()))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["code", "message", "timestamp", "items", "total", "pagination"],
+            "properties": {
+                "code": {"type": "integer", "example": 0, "description": "0 on success."},
+                "message": {"type": "string", "example": "success"},
+                "timestamp": {"type": "string", "format": "date-time", "example": "2026-04-15T10:00:05Z"},
+                "items": schema,
+                "total": {"type": "integer", "example": 1, "description": "Rows matching the filters."},
+                "pagination": {"$ref": "#/components/schemas/PageInfo"},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1 (default 1). A page past the last one is empty.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page (default {self.page_size}); above {self.max_page_size} it is cut "
+                f"to {self.max_page_size}.",
+                "schema": {"type": "integer", "minimum": 1, "default": self.page_size},
+            },
+        ]

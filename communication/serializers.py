@@ -1,0 +1,54 @@
+"""How a communication log looks on the wire: every field a string, the recipient masked."""
+
+from rest_framework import serializers
+
+from commlogs_site.envelope import rfc3339
+from communication.masking import mask_recipient
+from communication.models import CommunicationLog
+
+
+class RFC3339Field(serializers.ReadOnlyField):
+    """A time as `2026-04-15T10:00:00Z`, or `""` when it has not happened yet."""
+
+    def to_representation(self, value):
+        return rfc3339(value)
+
+
+class MaskedRecipientField(serializers.ReadOnlyField):
+    """The recipient as CONTRACT.md's masking table shows it."""
+
+    def to_representation(self, value):
+        return mask_recipient(value)
+
+
+class CommunicationLogSerializer(serializers.ModelSerializer):
+    """The fourteen keys of one log item, every one always present."""
+
+    recipient = MaskedRecipientField()
+    sent_at = RFC3339Field()
+    created_at = RFC3339Field()
+    updated_at = RFC3339Field()
+
+    class Meta:
+        model = CommunicationLog
+        fields = [
+            "id",
+            "tenant_id",
+            "user_id",
+            "channel",
+            "provider",
+            "template_id",
+            "recipient",
+            "content",
+            "status",
+            "error",
+            "response",
+            "sent_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        # DRF writes None without asking the field; the contract wants "" for a missing time.
+        return {key: "" if value is None else value for key, value in super().to_representation(instance).items()}

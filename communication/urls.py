@@ -1,0 +1,14 @@
+"""Routes of the logs API; the root URLconf mounts them ahead of Django's admin."""
+
+from django.urls import path, re_path
+
+from commlogs_site.views import api_not_found
+from communication.views import CommunicationLogListView, TokenView
+
+urlpatterns = [
+    path("admin/communication/logs", CommunicationLogListView.as_view(), name="communication-logs"),
+    path("admin/communication/logs/", CommunicationLogListView.as_view(), name="communication-logs-slash"),
+    re_path(r"^admin/communication/logs/.+$", api_not_found),
+    path("api/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/auth/token", TokenView.as_view(), name="api-token-no-slash"),
+]

@@ -1,0 +1,31 @@
+"""The logs API: `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
+
+from rest_framework import generics
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import IsAdminUser
+
+from communication.filters import LogFilterSet
+from communication.models import CommunicationLog
+from communication.pagination import LogPagination
+from communication.permissions import CanViewCommunicationLogs
+from communication.serializers import CommunicationLogSerializer
+from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
+
+
+class CommunicationLogListView(generics.ListAPIView):
+    """Staff query the send logs of any user, newest first, filtered and paged."""
+
+    queryset = CommunicationLog.objects.order_by("-created_at", "-id")
+    serializer_class = CommunicationLogSerializer
+    filterset_class = LogFilterSet
+    pagination_class = LogPagination
+    permission_classes = [IsAdminUser, CanViewCommunicationLogs]
+    throttle_classes = [LogsUserThrottle]
+
+
+class TokenView(ObtainAuthToken):
+    """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]

@@ -1,0 +1,92 @@
+"""Fixtures shared by every test: users of each kind, tokens, clients and a log factory."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from communication.models import CommunicationLog
+
+LOGS_URL = "/admin/communication/logs"
+BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Throttle counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, *, staff=False, superuser=False, can_view_logs=False, active=True):
+        user = User.objects.create_user(
+            username, password="correct-horse-battery", is_staff=staff, is_superuser=superuser, is_active=active
+        )
+        if can_view_logs:
+            user.user_permissions.add(Permission.objects.get(codename="view_communicationlog"))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_reader(make_user):
+    """A staff user with the view permission: the normal reader of the logs API."""
+    return make_user("reader", staff=True, can_view_logs=True)
+
+
+@pytest.fixture
+def client_for():
+    def build(user):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+        return client
+
+    return build
+
+
+@pytest.fixture
+def reader_client(client_for, staff_reader):
+    return client_for(staff_reader)
+
+
+@pytest.fixture
+def make_log(db):
+    """Create one log; `minutes_ago` places it before BASE_TIME, later logs first in the API."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(*, minutes_ago=None, **fields):
+        number = next(counter)
+        created_at = BASE_TIME - timedelta(minutes=number if minutes_ago is None else minutes_ago)
+        values = {
+            "id": f"log_{number:020x}",
+            "tenant_id": "tnt_xyz789",
+            "user_id": "usr_abc123",
+            "channel": "sms",
+            "provider": "aliyun",
+            "template_id": "tpl_abc123",
+            "recipient": "13800138000",
+            "content": "Your verification code is 123456",
+            "status": "delivered",
+            "error": "",
+            "response": '{"BizId":"900619746936498440^0"}',
+            "sent_at": created_at + timedelta(minutes=1),
+            "created_at": created_at,
+            "updated_at": created_at + timedelta(minutes=1, seconds=3),
+        }
+        values.update(fields)
+        return CommunicationLog.objects.create(**values)
+
+    return make
+
+
+def item_ids(response):
+    return [item["id"] for item in response.json()["items"]]
