@@ -121,3 +121,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Data lifecycle (docs/lifecycle.md): retention of logs and audit events, and the staff CSV export's cap.
+LOG_RETENTION_DAYS = env.int("DJANGO_LOG_RETENTION_DAYS", default=180)
+AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
+EXPORT_MAX_ROWS = env.int("DJANGO_EXPORT_MAX_ROWS", default=100_000)

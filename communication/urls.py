@@ -3,11 +3,13 @@
 from django.urls import path, re_path
 
 from commlogs_site.views import api_not_found
+from communication.exports import CommunicationLogExportView
 from communication.views import CommunicationLogListView, TokenView
 
 urlpatterns = [
     path("admin/communication/logs", CommunicationLogListView.as_view(), name="communication-logs"),
     path("admin/communication/logs/", CommunicationLogListView.as_view(), name="communication-logs-slash"),
+    path("admin/communication/logs/export.csv", CommunicationLogExportView.as_view(), name="communication-logs-export"),
     re_path(r"^admin/communication/logs/.+$", api_not_found),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/auth/token", TokenView.as_view(), name="api-token-no-slash"),

@@ -1,0 +1,152 @@
+"""Exports of logs: the staff CSV at `GET /admin/communication/logs/export.csv`, and one user's own data."""
+
+import csv
+import io
+import json
+import re
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import JSONRenderer
+
+from communication.audit import masked_filters, record_audit_event
+from communication.filters import LogFilterSet
+from communication.models import AuditEvent, CommunicationLog
+from communication.permissions import CanViewCommunicationLogs
+from communication.serializers import CommunicationLogSerializer
+from communication.throttling import LogsUserThrottle
+
+# Rows fetched per database round trip, and rows per chunk of the streamed response.
+CHUNK_ROWS = 2000
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# Without a byte-order mark, Excel opens UTF-8 as the local code page and garbles non-ASCII text.
+UTF8_BOM = "\ufeff"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Digits, spaces and `*+-().` cannot make a function call, a cell reference or a DDE link.
+HARMLESS_NUMBER = re.compile(r"[0-9 *+\-().]*")
+
+
+class UserExportSerializer(CommunicationLogSerializer):
+    """A log as the API shows it but with the full recipient: what a user gets of their own data."""
+
+    recipient = serializers.CharField(read_only=True)
+
+
+def spreadsheet_safe(value):
+    """Prefix `'` to a cell a spreadsheet would run as a formula (OWASP CSV injection); numbers stay as they are."""
+    if value.startswith(FORMULA_TRIGGERS) and not HARMLESS_NUMBER.fullmatch(value):
+        return f"'{value}"
+    return value
+
+
+def log_rows(queryset, serializer):
+    """Each log as the serializer's dict, read from the database a chunk at a time."""
+    for log in queryset.iterator(chunk_size=CHUNK_ROWS):
+        yield serializer.to_representation(log)
+
+
+def csv_chunks(rows, fields):
+    """CSV text a chunk of rows at a time: a byte-order mark and the header row first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write(UTF8_BOM)
+    writer.writerow(fields)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([spreadsheet_safe(row[field]) for field in fields])
+        if number % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def jsonl_chunks(rows):
+    """One JSON object a line, a chunk of rows at a time."""
+    lines = []
+    for row in rows:
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+        if len(lines) == CHUNK_ROWS:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
+
+
+@extend_schema(
+    summary="Export the matching logs as CSV",
+    description=(
+        "Every log matching the filters of `GET /admin/communication/logs`, newest first, as a UTF-8 CSV "
+        "(with a byte-order mark) and a header row of the fourteen item keys. Recipients are masked as in "
+        "the API. Cells a spreadsheet would run as formulas start with `'`. Needs the same permission as the "
+        "list; each export is recorded in the audit trail. More rows than the server's cap (setting "
+        "`DJANGO_EXPORT_MAX_ROWS`) give a 400 asking to narrow the filters."
+    ),
+    filters=True,
+    responses={
+        (200, "text/csv"): OpenApiResponse(response=str, description="The CSV file, streamed."),
+        **{
+            status: OpenApiResponse(
+                response=inline_serializer(
+                    name="ExportErrorResponse",
+                    fields={
+                        "code": serializers.IntegerField(help_text="The HTTP status."),
+                        "message": serializers.CharField(help_text="What went wrong, naming the parameter."),
+                        "timestamp": serializers.DateTimeField(),
+                    },
+                ),
+                description=description,
+            )
+            for status, description in [
+                (400, "A bad filter value, or more matching rows than the cap: narrow the filters."),
+                (401, "No credentials, or an unknown token."),
+                (403, "Not staff, or without the communication.view_communicationlog permission."),
+                (429, "Too many requests."),
+                (503, "The database is unavailable, or the export could not be audited."),
+            ]
+        },
+    },
+)
+class CommunicationLogExportView(generics.GenericAPIView):
+    """Staff download every log matching the list's filters as a masked CSV file."""
+
+    queryset = CommunicationLog.objects.order_by("-created_at", "-id")
+    serializer_class = CommunicationLogSerializer
+    filterset_class = LogFilterSet
+    pagination_class = None
+    permission_classes = [IsAdminUser, CanViewCommunicationLogs]
+    throttle_classes = [LogsUserThrottle]
+    # Errors are JSON envelopes; the CSV itself bypasses renderers as a streaming response.
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request, *args, **kwargs):
+        logs = self.filter_queryset(self.get_queryset())
+        total = logs.count()
+        if total > settings.EXPORT_MAX_ROWS:
+            raise ValidationError(
+                f"{total} logs match, more than the export cap of {settings.EXPORT_MAX_ROWS}; narrow the filters"
+            )
+        self.audit_export(total)
+        fields = list(self.get_serializer().fields)
+        response = StreamingHttpResponse(
+            csv_chunks(log_rows(logs, self.get_serializer()), fields), content_type=CSV_CONTENT_TYPE
+        )
+        filename = f"communication-logs-{timezone.now():%Y%m%dT%H%M%SZ}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def audit_export(self, total):
+        """Record the export in the audit trail like a read of `total` rows."""
+        request = self.request
+        record_audit_event(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORT,
+            status_code=200,
+            filters=masked_filters(request.query_params, LogFilterSet.base_filters),
+            total=total,
+            client_ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )

@@ -1,0 +1,141 @@
+"""What the data-lifecycle commands share: ages, batched deletes, the acting operator, user ids."""
+
+import getpass
+import hashlib
+import hmac
+import re
+from argparse import ArgumentTypeError
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from commlogs_site.envelope import rfc3339
+from communication.filters import IDENTIFIER_MAX_LENGTH, has_control_characters
+
+AGE_PATTERN = re.compile(r"([0-9]{1,6})([hdw])")
+AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+# Rows per DELETE: each batch is its own transaction, so locks last a fraction of a second.
+DEFAULT_BATCH_SIZE = 2000
+INTERRUPTED_RETURN_CODE = 130
+
+
+def parse_age(text):
+    """`180d`, `12h` or `4w` as a timedelta; anything else raises ValueError saying what is allowed."""
+    match = AGE_PATTERN.fullmatch(text.strip())
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r} is not an age: use a whole number above 0 and h, d or w, such as 180d, 12h or 4w")
+    return timedelta(**{AGE_UNITS[match[2]]: int(match[1])})
+
+
+def delete_in_batches(queryset, *, batch_size, ordering):
+    """Delete the rows of `queryset` a batch of primary keys at a time; yield how many each batch removed."""
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.order_by(*ordering).values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                return
+            # An ordinary DELETE, so triggers (such as the exact-total counters) see every row go.
+            deleted, _ = queryset.model.objects.filter(pk__in=batch).delete()
+        yield deleted
+
+
+def user_reference(user_id):
+    """A keyed digest of a user id: proves later which user was erased without storing the id."""
+    return hmac.new(settings.SECRET_KEY.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def user_id_argument(text):
+    """An argparse type: a user id as the API's `user_id` filter accepts it."""
+    if not text or has_control_characters(text) or len(text) > IDENTIFIER_MAX_LENGTH:
+        raise ArgumentTypeError(f"must be 1 to {IDENTIFIER_MAX_LENGTH} characters without control characters")
+    return text
+
+
+def positive_int(text):
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise ArgumentTypeError("must be a whole number of at least 1")
+    return int(text)
+
+
+class BatchDeleteCommand(BaseCommand):
+    """Shared options and the batch loop of the commands that delete rows."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Only count the rows; delete nothing.")
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Rows per batch, each in its own short transaction (default {DEFAULT_BATCH_SIZE}).",
+        )
+
+    def delete_with_progress(self, queryset, *, total, batch_size, ordering, on_interrupt=None):
+        """Delete in batches under a progress bar (shown on a terminal); Ctrl-C stops after a whole batch."""
+        deleted = 0
+        with tqdm(total=total, unit="rows", disable=None) as progress:
+            try:
+                for count in delete_in_batches(queryset, batch_size=batch_size, ordering=ordering):
+                    deleted += count
+                    progress.update(count)
+            except KeyboardInterrupt:
+                if on_interrupt:
+                    on_interrupt(deleted)
+                raise CommandError(
+                    f"Interrupted after deleting {deleted} rows; every finished batch is committed, "
+                    "run the command again to delete the rest.",
+                    returncode=INTERRUPTED_RETURN_CODE,
+                ) from None
+        return deleted
+
+
+class PurgeCommand(BatchDeleteCommand):
+    """Delete the rows of `model` older than a retention age taken from `retention_setting` by default."""
+
+    model = None
+    retention_setting = ""
+    noun = "rows"
+    # The index that finds old rows first, so each batch reads only what it deletes.
+    ordering = ("created_at", "pk")
+
+    def add_arguments(self, parser):
+        default_days = getattr(settings, self.retention_setting)
+        parser.add_argument(
+            "--older-than",
+            default=f"{default_days}d",
+            help=f"Age such as 180d, 12h or 4w (default {default_days}d, from DJANGO_{self.retention_setting}).",
+        )
+        super().add_arguments(parser)
+
+    def handle(self, *args, older_than, dry_run, batch_size, **options):
+        try:
+            cutoff = timezone.now() - parse_age(older_than)
+        except ValueError as error:
+            raise CommandError(f"--older-than: {error}") from None
+        except OverflowError:
+            raise CommandError(f"--older-than: {older_than!r} reaches back before the year 1") from None
+        old_rows = self.model.objects.filter(created_at__lt=cutoff)
+        total = old_rows.count()
+        if dry_run:
+            self.stdout.write(f"Would delete {total} {self.noun} created before {rfc3339(cutoff)} (dry run).")
+            return
+        deleted = self.delete_with_progress(old_rows, total=total, batch_size=batch_size, ordering=self.ordering)
+        self.stdout.write(f"Deleted {deleted} {self.noun} created before {rfc3339(cutoff)}.")
+
+
+def actor_for(username):
+    """The Django user named by `--actor`, or None and the OS user's name when none was given."""
+    if username is None:
+        try:
+            return None, f"os:{getpass.getuser()}"
+        except (KeyError, OSError):
+            return None, "os:unknown"
+    try:
+        return get_user_model().objects.get_by_natural_key(username), ""
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"--actor: there is no user named {username!r}") from None

@@ -1,0 +1,70 @@
+import os
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from communication.audit import record_audit_event
+from communication.exports import UserExportSerializer, csv_chunks, jsonl_chunks, log_rows
+from communication.lifecycle import actor_for, user_id_argument
+from communication.models import AuditEvent, CommunicationLog
+
+FORMATS = ("jsonl", "csv")
+# The file holds unmasked personal data: readable by its owner only.
+OUTPUT_FILE_MODE = 0o600
+
+
+class Command(BaseCommand):
+    help = (
+        "Write every log of one user, recipient unmasked, to a file (GDPR Art. 15 and 20); streams, so memory "
+        "stays flat at any size. Records the export in the audit trail."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("user_id", type=user_id_argument, help="The user's id, as in the logs (usr_...).")
+        parser.add_argument("--output", required=True, type=Path, help="File to create; it must not exist yet.")
+        parser.add_argument("--format", choices=FORMATS, default="jsonl", help="jsonl (default) or csv.")
+        parser.add_argument(
+            "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
+        )
+
+    def handle(self, *args, user_id, output, format, actor, **options):
+        actor_user, actor_username = actor_for(actor)
+        if output.exists():
+            raise CommandError(f"--output: {output} already exists; choose a new file name")
+        serializer = UserExportSerializer()
+        rows = CountedRows(
+            log_rows(CommunicationLog.objects.filter(user_id=user_id).order_by("-created_at", "-id"), serializer)
+        )
+        chunks = csv_chunks(rows, list(serializer.fields)) if format == "csv" else jsonl_chunks(rows)
+        # Written beside the target and renamed once audited, so a failed or interrupted export leaves no file.
+        partial = output.with_name(f".{output.name}.partial")
+        try:
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OUTPUT_FILE_MODE)
+            with open(descriptor, "w", encoding="utf-8", newline="") as file:
+                file.writelines(chunks)
+            record_audit_event(
+                actor=actor_user,
+                actor_username=actor_username,
+                action=AuditEvent.Action.USER_EXPORT,
+                filters={"user_id": user_id, "format": format},
+                total=rows.count,
+            )
+            os.replace(partial, output)
+        except OSError as error:
+            raise CommandError(f"--output: cannot write {output}: {error.strerror}") from None
+        finally:
+            partial.unlink(missing_ok=True)
+        self.stdout.write(f"Exported {rows.count} logs of user {user_id} to {output} ({format}).")
+
+
+class CountedRows:
+    """Pass rows through, counting them."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            yield row
