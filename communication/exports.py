@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
@@ -35,6 +35,17 @@ class UserExportSerializer(CommunicationLogSerializer):
     """A log as the API shows it but with the full recipient: what a user gets of their own data."""
 
     recipient = serializers.CharField(read_only=True)
+
+
+class ExportErrorSerializer(serializers.Serializer):
+    """The contract's error envelope, as the export's error responses are documented."""
+
+    code = serializers.IntegerField(help_text="The HTTP status.")
+    message = serializers.CharField(help_text="One line saying what went wrong, naming the parameter.")
+    timestamp = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ExportErrorResponse"
 
 
 def spreadsheet_safe(value):
@@ -77,6 +88,7 @@ def jsonl_chunks(rows):
 
 
 @extend_schema(
+    operation_id="communication_logs_export_csv",
     summary="Export the matching logs as CSV",
     description=(
         "Every log matching the filters of `GET /admin/communication/logs`, newest first, as a UTF-8 CSV "
@@ -89,17 +101,7 @@ def jsonl_chunks(rows):
     responses={
         (200, "text/csv"): OpenApiResponse(response=str, description="The CSV file, streamed."),
         **{
-            status: OpenApiResponse(
-                response=inline_serializer(
-                    name="ExportErrorResponse",
-                    fields={
-                        "code": serializers.IntegerField(help_text="The HTTP status."),
-                        "message": serializers.CharField(help_text="What went wrong, naming the parameter."),
-                        "timestamp": serializers.DateTimeField(),
-                    },
-                ),
-                description=description,
-            )
+            status: OpenApiResponse(response=ExportErrorSerializer, description=description)
             for status, description in [
                 (400, "A bad filter value, or more matching rows than the cap: narrow the filters."),
                 (401, "No credentials, or an unknown token."),
