@@ -57,8 +57,16 @@ def spreadsheet_safe(value):
 
 def log_rows(queryset, serializer):
     """Each log as the serializer's dict, read from the database a chunk at a time."""
-    for log in queryset.iterator(chunk_size=CHUNK_ROWS):
-        yield serializer.to_representation(log)
+    # The serializer's own fields render each value, as in the API, but straight from the columns:
+    # a model instance and `Serializer.to_representation` per row make a large export twice as slow.
+    fields = list(serializer.fields.values())
+    names = [field.field_name for field in fields]
+    for values in queryset.values_list(*(field.source for field in fields)).iterator(chunk_size=CHUNK_ROWS):
+        # As the serializer does: a missing value is "" and never reaches the field.
+        yield {
+            name: "" if value is None else field.to_representation(value)
+            for name, field, value in zip(names, fields, values, strict=True)
+        }
 
 
 def csv_chunks(rows, fields):
