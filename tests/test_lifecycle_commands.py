@@ -15,6 +15,7 @@ from django.db import connection
 
 from communication import lifecycle
 from communication.lifecycle import user_reference
+from communication.management.commands import export_user_logs
 from communication.models import AuditEvent, CommunicationLog
 from tests.conftest import LOGS_URL
 
@@ -414,3 +415,21 @@ def test_purge_and_erase_are_seen_by_row_triggers_on_postgres(make_log):
 
         cursor.execute("SELECT total FROM log_counter")
         assert cursor.fetchone()[0] == CommunicationLog.objects.count() == 2
+
+
+def test_interrupted_export_user_logs_leaves_no_file_and_no_audit(make_log, tmp_path, monkeypatch):
+    make_log(user_id="usr_alice")
+    output = tmp_path / "alice.jsonl"
+
+    def interrupted(rows):
+        yield "half a line"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_user_logs, "jsonl_chunks", interrupted)
+
+    with pytest.raises(CommandError) as error:
+        run("export_user_logs", "usr_alice", "--output", str(output))
+    assert str(error.value) == f"Interrupted; {output} was not written."
+    assert error.value.returncode == 130
+    assert list(tmp_path.iterdir()) == []
+    assert audit_events() == []

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from communication.audit import record_audit_event
 from communication.exports import UserExportSerializer, csv_chunks, jsonl_chunks, log_rows
-from communication.lifecycle import actor_for, user_id_argument
+from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, user_id_argument
 from communication.models import AuditEvent, CommunicationLog
 
 FORMATS = ("jsonl", "csv")
@@ -52,6 +52,8 @@ class Command(BaseCommand):
             os.replace(partial, output)
         except OSError as error:
             raise CommandError(f"--output: cannot write {output}: {error.strerror}") from None
+        except KeyboardInterrupt:
+            raise CommandError(f"Interrupted; {output} was not written.", returncode=INTERRUPTED_RETURN_CODE) from None
         finally:
             partial.unlink(missing_ok=True)
         self.stdout.write(f"Exported {rows.count} logs of user {user_id} to {output} ({format}).")
