@@ -49,8 +49,8 @@ def user_reference(user_id):
     return hmac.new(settings.SECRET_KEY.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def user_id_argument(text):
-    """An argparse type: a user id as the API's `user_id` filter accepts it."""
+def identifier_argument(text):
+    """An argparse type: a user or tenant id as the API's filters accept it."""
     if not text or has_control_characters(text) or len(text) > IDENTIFIER_MAX_LENGTH:
         raise ArgumentTypeError(f"must be 1 to {IDENTIFIER_MAX_LENGTH} characters without control characters")
     return text

@@ -1,5 +1,5 @@
 from communication.audit import record_audit_event
-from communication.lifecycle import BatchDeleteCommand, actor_for, user_id_argument, user_reference
+from communication.lifecycle import BatchDeleteCommand, actor_for, identifier_argument, user_reference
 from communication.models import AuditEvent, CommunicationLog
 
 
@@ -10,8 +10,8 @@ class Command(BatchDeleteCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("user_id", type=user_id_argument, help="The user's id, as in the logs (usr_...).")
-        parser.add_argument("--tenant", type=user_id_argument, help="Erase only the user's logs in this tenant.")
+        parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
+        parser.add_argument("--tenant", type=identifier_argument, help="Erase only the user's logs in this tenant.")
         parser.add_argument(
             "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
         )

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from communication.audit import record_audit_event
 from communication.exports import UserExportSerializer, csv_chunks, jsonl_chunks, log_rows
-from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, user_id_argument
+from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, identifier_argument
 from communication.models import AuditEvent, CommunicationLog
 
 FORMATS = ("jsonl", "csv")
@@ -20,14 +20,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("user_id", type=user_id_argument, help="The user's id, as in the logs (usr_...).")
+        parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
         parser.add_argument("--output", required=True, type=Path, help="File to create; it must not exist yet.")
-        parser.add_argument("--format", choices=FORMATS, default="jsonl", help="jsonl (default) or csv.")
+        parser.add_argument(
+            "--format", dest="output_format", choices=FORMATS, default="jsonl", help="jsonl (default) or csv."
+        )
         parser.add_argument(
             "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
         )
 
-    def handle(self, *args, user_id, output, format, actor, **options):
+    def handle(self, *args, user_id, output, output_format, actor, **options):
         actor_user, actor_username = actor_for(actor)
         if output.exists():
             raise CommandError(f"--output: {output} already exists; choose a new file name")
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         rows = CountedRows(
             log_rows(CommunicationLog.objects.filter(user_id=user_id).order_by("-created_at", "-id"), serializer)
         )
-        chunks = csv_chunks(rows, list(serializer.fields)) if format == "csv" else jsonl_chunks(rows)
+        chunks = csv_chunks(rows, list(serializer.fields)) if output_format == "csv" else jsonl_chunks(rows)
         # Written beside the target and renamed once audited, so a failed or interrupted export leaves no file.
         partial = output.with_name(f".{output.name}.partial")
         try:
@@ -46,7 +48,7 @@ class Command(BaseCommand):
                 actor=actor_user,
                 actor_username=actor_username,
                 action=AuditEvent.Action.USER_EXPORT,
-                filters={"user_id": user_id, "format": format},
+                filters={"user_id": user_id, "format": output_format},
                 total=rows.count,
             )
             os.replace(partial, output)
@@ -56,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"Interrupted; {output} was not written.", returncode=INTERRUPTED_RETURN_CODE) from None
         finally:
             partial.unlink(missing_ok=True)
-        self.stdout.write(f"Exported {rows.count} logs of user {user_id} to {output} ({format}).")
+        self.stdout.write(f"Exported {rows.count} logs of user {user_id} to {output} ({output_format}).")
 
 
 class CountedRows:
