@@ -296,3 +296,14 @@ def test_export_is_documented_in_the_openapi_schema(db, reader_client):
     assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ExportErrorResponse"
     }
+
+
+def test_head_of_the_export_checks_the_cap_without_sending_rows(make_log, reader_client, settings):
+    settings.EXPORT_MAX_ROWS = 1
+    make_log()
+
+    assert reader_client.head(EXPORT_URL).status_code == 200
+    make_log()
+    response = reader_client.head(EXPORT_URL)
+    assert response.status_code == 400
+    assert response.content == b""
