@@ -95,31 +95,6 @@ def jsonl_chunks(rows):
     yield "".join(lines)
 
 
-@extend_schema(
-    operation_id="communication_logs_export_csv",
-    summary="Export the matching logs as CSV",
-    description=(
-        "Every log matching the filters of `GET /admin/communication/logs`, newest first, as a UTF-8 CSV "
-        "(with a byte-order mark) and a header row of the fourteen item keys. Recipients are masked as in "
-        "the API. Cells a spreadsheet would run as formulas start with `'`. Needs the same permission as the "
-        "list; each export is recorded in the audit trail. More rows than the server's cap (setting "
-        "`DJANGO_EXPORT_MAX_ROWS`) give a 400 asking to narrow the filters."
-    ),
-    filters=True,
-    responses={
-        (200, "text/csv"): OpenApiResponse(response=str, description="The CSV file, streamed."),
-        **{
-            status: OpenApiResponse(response=ExportErrorSerializer, description=description)
-            for status, description in [
-                (400, "A bad filter value, or more matching rows than the cap: narrow the filters."),
-                (401, "No credentials, or an unknown token."),
-                (403, "Not staff, or without the communication.view_communicationlog permission."),
-                (429, "Too many requests."),
-                (503, "The database is unavailable, or the export could not be audited."),
-            ]
-        },
-    },
-)
 class CommunicationLogExportView(generics.GenericAPIView):
     """Staff download every log matching the list's filters as a masked CSV file."""
 
@@ -132,6 +107,31 @@ class CommunicationLogExportView(generics.GenericAPIView):
     # Errors are JSON envelopes; the CSV itself bypasses renderers as a streaming response.
     renderer_classes = [JSONRenderer]
 
+    @extend_schema(
+        operation_id="communication_logs_export_csv",
+        summary="Export the matching logs as CSV",
+        description=(
+            "Every log matching the filters of `GET /admin/communication/logs`, newest first, as a UTF-8 CSV "
+            "(with a byte-order mark) and a header row of the fourteen item keys. Recipients are masked as in "
+            "the API. Cells a spreadsheet would run as formulas start with `'`. Needs the same permission as the "
+            "list; each export is recorded in the audit trail. More rows than the server's cap (setting "
+            "`DJANGO_EXPORT_MAX_ROWS`) give a 400 asking to narrow the filters."
+        ),
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiResponse(response=str, description="The CSV file, streamed."),
+            **{
+                status: OpenApiResponse(response=ExportErrorSerializer, description=description)
+                for status, description in [
+                    (400, "A bad filter value, or more matching rows than the cap: narrow the filters."),
+                    (401, "No credentials, or an unknown token."),
+                    (403, "Not staff, or without the communication.view_communicationlog permission."),
+                    (429, "Too many requests."),
+                    (503, "The database is unavailable, or the export could not be audited."),
+                ]
+            },
+        },
+    )
     def get(self, request, *args, **kwargs):
         logs = self.filter_queryset(self.get_queryset())
         total = logs.count()

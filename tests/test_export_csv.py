@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.core.management import call_command
 
 from communication import exports
 from communication.exports import spreadsheet_safe
@@ -307,3 +308,11 @@ def test_head_of_the_export_checks_the_cap_without_sending_rows(make_log, reader
     response = reader_client.head(EXPORT_URL)
     assert response.status_code == 400
     assert response.content == b""
+
+
+def test_export_schema_generates_without_errors_or_warnings_of_its_own(db, capsys, tmp_path):
+    call_command("spectacular", "--validate", "--file", str(tmp_path / "schema.yaml"))
+
+    problems = capsys.readouterr().err
+    assert "CommunicationLogExportView" not in problems
+    assert "export" not in problems
