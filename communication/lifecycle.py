@@ -76,7 +76,7 @@ class BatchDeleteCommand(BaseCommand):
         )
 
     def delete_with_progress(self, queryset, *, total, batch_size, ordering, on_interrupt=None):
-        """Delete in batches under a progress bar (shown on a terminal); Ctrl-C stops after a whole batch."""
+        """Delete in batches under a progress bar (shown on a terminal); Ctrl-C keeps the finished batches."""
         deleted = 0
         with tqdm(total=total, unit="rows", disable=None) as progress:
             try:
