@@ -33,8 +33,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "commlogs_site.request_log.RequestIdMiddleware",
     "commlogs_site.middleware.JsonErrorsOnApiRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,6 +64,19 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Persistent connections, checked before reuse, so a restarted database is picked up without a restart.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable host must fail fast enough for a 503 within 5 s, not hang for the OS default.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2)
+# Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.
+API_STATEMENT_TIMEOUT_MS = env.int("DJANGO_API_STATEMENT_TIMEOUT_MS", default=5000)
+# Days audit events are kept; the audit purge command deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
+
+# The throttle counters must be shared by every gunicorn worker: a table in the same database by default.
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -78,6 +93,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Whitenoise serves the collected files (admin, browsable API, Swagger UI, Redoc) compressed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Behind our own TLS: HSTS, redirect to HTTPS and secure cookies. Off for plain HTTP behind a proxy or locally.
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -118,6 +150,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json_lines": {"()": "commlogs_site.request_log.JsonLinesFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json_lines"},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default handlers would print a second, unstructured copy of each error.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver's request lines carry the query string (a recipient); commlogs.access replaces them.
+        "django.server": {"handlers": ["null"], "propagate": False},
+    },
 }

@@ -34,5 +34,21 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail, for superusers and staff with `communication.view_auditevent`; append-only."""
+
     list_display = ["created_at", "actor_username", "action", "status_code", "total", "client_ip"]
-    list_filter = ["action", "status_code"]
+    list_filter = ["action", "status_code", "created_at"]
+    search_fields = ["actor_username", "client_ip"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = [
+        "created_at",
+        "actor",
+        "actor_username",
+        "action",
+        "status_code",
+        "filters",
+        "total",
+        "client_ip",
+        "user_agent",
+    ]
+    show_full_result_count = False

@@ -1,9 +1,12 @@
 """The logs API: `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
 
+from django.conf import settings
 from rest_framework import generics
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAdminUser
 
+from commlogs_site.database import statement_timeout
+from communication.audit import AuditedReadMixin
 from communication.filters import LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
@@ -12,7 +15,7 @@ from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
 
 
-class CommunicationLogListView(generics.ListAPIView):
+class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
@@ -21,6 +24,10 @@ class CommunicationLogListView(generics.ListAPIView):
     pagination_class = LogPagination
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
     throttle_classes = [LogsUserThrottle]
+
+    def list(self, request, *args, **kwargs):
+        with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
+            return super().list(request, *args, **kwargs)
 
 
 class TokenView(ObtainAuthToken):
