@@ -71,8 +71,12 @@ class JsonLinesFormatter(logging.Formatter):
             "message": scrub(record.getMessage()),
             "request_id": current_request_id.get(),
         }
+        # Django logs a finished request's errors after the middleware is done, with the request attached.
+        request = getattr(record, "request", None)
+        if hasattr(request, "request_id"):
+            entry["request_id"] = request.request_id
         for name, value in vars(record).items():
-            if name not in STANDARD_RECORD_ATTRIBUTES and name not in entry:
+            if name not in STANDARD_RECORD_ATTRIBUTES and name not in entry and name != "request":
                 entry[name] = scrub_value(value)
         if record.exc_info and record.exc_info[0] is not None:
             entry.update(exception_fields(record.exc_info))
@@ -100,7 +104,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request_id_for(request)
+        request.request_id = request_id = request_id_for(request)
         token = current_request_id.set(request_id)
         started = time.monotonic()
         try:

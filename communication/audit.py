@@ -4,7 +4,8 @@ import ipaddress
 import logging
 import unicodedata
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from rest_framework import status
 from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
@@ -101,6 +102,10 @@ class AuditedReadMixin:
         )
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and connection.connection is None:
+            # The database could not be reached just now; another connect attempt would only double the wait.
+            logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
+            return super().finalize_response(request, response, *args, **kwargs)
         try:
             self.record_audit(request, response)
         except DatabaseError as exc:
