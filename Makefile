@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py createcachetable
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo_logs --if-empty
 	@$(DEMO_ENV) $(BIN)/python manage.py create_demo_admin --curl-port $(PORT)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -37,3 +38,14 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# Production serving: gunicorn behind whitenoise. Needs DJANGO_SECRET_KEY and DATABASE_URL from the environment.
+WEB_CONCURRENCY ?= 3
+SERVE_BIND ?= 127.0.0.1:$(PORT)
+
+.PHONY: serve
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn commlogs_site.wsgi --config gunicorn.conf.py --workers $(WEB_CONCURRENCY) --bind $(SERVE_BIND)
