@@ -11,3 +11,85 @@ def keep_first_of_slash_twins(endpoints, **kwargs):
             seen.add(key)
             kept.append((path, path_regex, method, callback))
     return kept
+
+
+SIMPLE_RESPONSE = {
+    "type": "object",
+    "description": "Every error: `code` is the HTTP status, `message` one line naming the offending parameter.",
+    "required": ["code", "message", "timestamp"],
+    "properties": {
+        "code": {"type": "integer", "example": 400},
+        "message": {"type": "string", "example": "channel: must be one of sms, email, push"},
+        "timestamp": {"type": "string", "format": "date-time", "example": "2026-04-15T10:00:05Z"},
+    },
+}
+PAGE_INFO = {
+    "type": "object",
+    "required": ["page", "page_size", "total", "total_pages", "has_next", "has_prev"],
+    "properties": {
+        "page": {"type": "integer"},
+        "page_size": {"type": "integer"},
+        "total": {"type": "integer"},
+        "total_pages": {"type": "integer"},
+        "has_next": {"type": "boolean"},
+        "has_prev": {"type": "boolean"},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "A parameter is invalid; the message names it.",
+    "401": "No credentials, or an unknown token or inactive user.",
+    "403": "Not staff, or staff without the view permission.",
+    "429": "Too many requests; see Retry-After.",
+    "503": "The database is unavailable or too slow, or the read could not be audited; see Retry-After.",
+}
+AUTHENTICATED_ONLY = {"401", "403"}
+# Exact-match text filters refuse control characters and over-long values with a 400.
+PRINTABLE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+TEXT_PARAMETER_MAX_LENGTHS = {"recipient": 320}
+TEXT_PARAMETER_DEFAULT_MAX_LENGTH = 64
+CREATED_TIME_SCHEMAS = [
+    {"type": "string", "format": "date-time"},
+    {"type": "string", "format": "date"},
+    {"type": "string", "maxLength": 0},
+]
+
+
+def is_authenticated_operation(operation):
+    return any(requirement for requirement in operation.get("security", []))
+
+
+def document_error_contract(result, generator, request, public):
+    """Fill in what the contract promises wherever the generated schema leaves it out: error answers, limits."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("SimpleResponse", SIMPLE_RESPONSE)
+    schemas.setdefault("PageInfo", PAGE_INFO)
+    error_response = {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleResponse"}}}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            authenticated = is_authenticated_operation(operation)
+            for status, description in ERROR_DESCRIPTIONS.items():
+                if status in AUTHENTICATED_ONLY and not authenticated:
+                    continue
+                operation["responses"].setdefault(status, {"description": description, "content": error_response})
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("format") == "date-time" and parameter["name"].startswith("created_"):
+                    # A plain date is accepted too, and means midnight UTC.
+                    parameter["schema"] = {
+                        "anyOf": [{"type": "string", "format": fmt} for fmt in ("date-time", "date")]
+                    }
+                elif parameter.get("in") == "query" and schema.get("type") == "string" and not schema.keys() - {"type"}:
+                    schema["maxLength"] = TEXT_PARAMETER_MAX_LENGTHS.get(
+                        parameter["name"], TEXT_PARAMETER_DEFAULT_MAX_LENGTH
+                    )
+                    schema["pattern"] = PRINTABLE_PATTERN
+    for name, field in schemas.get("CommunicationLog", {}).get("properties", {}).items():
+        # Every item field is a string, never null; a time that does not exist yet is "".
+        if field.pop("nullable", False) and field.get("format") == "date-time":
+            del field["format"]
+            field["description"] = f"RFC 3339 time in UTC, or an empty string while there is no {name}."
+    for field in ("username", "password"):
+        credential = schemas.get("AuthToken", {}).get("properties", {}).get(field)
+        if credential is not None:
+            credential.setdefault("minLength", 1)
+    return result
