@@ -49,3 +49,11 @@ serve: install
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn commlogs_site.wsgi --config gunicorn.conf.py --workers $(WEB_CONCURRENCY) --bind $(SERVE_BIND)
+
+# Reliability checks against a live gunicorn on a fresh, seeded PostgreSQL database (see docs/reliability.md).
+.PHONY: loadtest schemathesis
+loadtest: install-dev
+	tools/loadtest.sh
+
+schemathesis: install-dev
+	tools/schemathesis.sh

@@ -47,11 +47,11 @@ AUTHENTICATED_ONLY = {"401", "403"}
 PRINTABLE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 TEXT_PARAMETER_MAX_LENGTHS = {"recipient": 320}
 TEXT_PARAMETER_DEFAULT_MAX_LENGTH = 64
-CREATED_TIME_SCHEMAS = [
-    {"type": "string", "format": "date-time"},
-    {"type": "string", "format": "date"},
-    {"type": "string", "maxLength": 0},
-]
+# RFC 3339 or a plain date, or empty (not given). Days stop at 28 so every string it allows is a real date.
+CREATED_TIME_PATTERN = (
+    "^$|^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    "(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+)
 
 
 def is_authenticated_operation(operation):
