@@ -73,11 +73,12 @@ def document_error_contract(result, generator, request, public):
                 operation["responses"].setdefault(status, {"description": description, "content": error_response})
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
+                if parameter.get("in") == "query":
+                    # The contract: an empty value (`?status=`) means the parameter was not given.
+                    parameter.setdefault("allowEmptyValue", True)
                 if schema.get("format") == "date-time" and parameter["name"].startswith("created_"):
-                    # A plain date is accepted too, and means midnight UTC.
-                    parameter["schema"] = {
-                        "anyOf": [{"type": "string", "format": fmt} for fmt in ("date-time", "date")]
-                    }
+                    # A plain date is accepted too, meaning midnight UTC; an empty value means not given.
+                    parameter["schema"] = {"type": "string", "pattern": CREATED_TIME_PATTERN}
                 elif parameter.get("in") == "query" and schema.get("type") == "string" and not schema.keys() - {"type"}:
                     schema["maxLength"] = TEXT_PARAMETER_MAX_LENGTHS.get(
                         parameter["name"], TEXT_PARAMETER_DEFAULT_MAX_LENGTH
