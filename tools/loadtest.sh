@@ -34,7 +34,15 @@ curl -s -o /dev/null -H "Authorization: Bearer ${LOADTEST_TOKENS%%,*}" "$BASE_UR
 echo "worker RSS at start: $(worker_rss)"
 csv_prefix="$(mktemp -d)/loadtest"
 .venv/bin/locust -f loadtest/locustfile.py --headless --host "$BASE_URL" -u "$readers" -r "$readers" \
-    -t "${LOADTEST_DURATION:-2m}" --csv "$csv_prefix" --only-summary --loglevel WARNING
+    -t "${LOADTEST_DURATION:-2m}" --csv "$csv_prefix" --only-summary --loglevel WARNING &
+locust_pid=$!
+elapsed=0
+while kill -0 "$locust_pid" 2>/dev/null; do
+    sleep 5
+    elapsed=$((elapsed + 5))
+    if [ $((elapsed % 30)) -eq 0 ]; then echo "worker RSS after ${elapsed} s: $(worker_rss)"; fi
+done
+wait "$locust_pid"
 echo "worker RSS at end:   $(worker_rss)"
 .venv/bin/python - "$csv_prefix" <<'PY'
 import csv, sys
