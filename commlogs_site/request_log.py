@@ -60,6 +60,13 @@ def exception_fields(exc_info):
     return {"exception": f"{exc_type.__module__}.{exc_type.__qualname__}", "stack": frames}
 
 
+def message_of(record):
+    """The record's message; Django's `Not Found: <path>` lines keep only the reason, as a path can hold a recipient."""
+    if record.name == "django.request" and record.msg == "%s: %s" and len(record.args) == 2:
+        return str(record.args[0])
+    return record.getMessage()
+
+
 class JsonLinesFormatter(logging.Formatter):
     """Format each record as one JSON object with time, level, logger, message and request id."""
 
@@ -68,7 +75,7 @@ class JsonLinesFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": scrub(record.getMessage()),
+            "message": scrub(message_of(record)),
             "request_id": current_request_id.get(),
         }
         # Django logs a finished request's errors after the middleware is done, with the request attached.

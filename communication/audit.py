@@ -82,8 +82,9 @@ class AuditedReadMixin:
 
     def get_audit_total(self, response):
         """The rows this response handed over: the list's `total`; None when it handed over none."""
-        if is_success(response.status_code) and isinstance(response.data, dict):
-            return response.data.get("total")
+        data = getattr(response, "data", None)
+        if is_success(response.status_code) and isinstance(data, dict):
+            return data.get("total")
         return None
 
     def record_audit(self, request, response):

@@ -9,7 +9,7 @@ trap stop_live_server EXIT
 start_live_server
 
 readers="${LOADTEST_USERS:-20}"
-LOADTEST_TOKENS=$(.venv/bin/python manage.py shell -c "
+LOADTEST_TOKENS=$(.venv/bin/python manage.py shell --verbosity 0 -c "
 from django.contrib.auth.models import Permission, User
 from rest_framework.authtoken.models import Token
 permission = Permission.objects.get(codename='view_communicationlog')
@@ -42,7 +42,8 @@ while kill -0 "$locust_pid" 2>/dev/null; do
     elapsed=$((elapsed + 5))
     if [ $((elapsed % 30)) -eq 0 ]; then echo "worker RSS after ${elapsed} s: $(worker_rss)"; fi
 done
-wait "$locust_pid"
+locust_status=0
+wait "$locust_pid" || locust_status=$?
 echo "worker RSS at end:   $(worker_rss)"
 .venv/bin/python - "$csv_prefix" <<'PY'
 import csv, sys
@@ -54,3 +55,4 @@ print(
 PY
 audit_events=$(psql "$DATABASE_URL" -tA -c "SELECT count(*) FROM communication_auditevent")
 echo "audit events recorded: $audit_events"
+exit "$locust_status"
