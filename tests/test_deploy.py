@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
@@ -51,6 +52,7 @@ def production_environment(**variables):
 def settings_under(**variables):
     output = subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE],
+        cwd=settings.BASE_DIR,
         env=production_environment(**variables),
         capture_output=True,
         text=True,
@@ -61,7 +63,7 @@ def settings_under(**variables):
 
 def test_check_deploy_reports_nothing_with_https_debug_off_and_a_real_key():
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         env=production_environment(DJANGO_HTTPS="1"),
         capture_output=True,
         text=True,

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
@@ -69,7 +70,7 @@ def server_behind_proxy(database_proxy, tmp_path):
     }
     command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]
     log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
