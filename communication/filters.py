@@ -89,7 +89,8 @@ class CreatedTimeField(forms.CharField):
         try:
             if DATE_ONLY.fullmatch(value):
                 return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
-            moment = parse_datetime(OFFSET_DECODED_AS_SPACE.sub(r"\1+\2", value))
+            # RFC 3339 allows a lowercase `t` and `z`.
+            moment = parse_datetime(OFFSET_DECODED_AS_SPACE.sub(r"\1+\2", value.upper()))
             if moment is None:
                 raise invalid
             if moment.tzinfo is None:
