@@ -3,7 +3,7 @@
 import json
 
 from django.contrib import admin
-from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, Subquery
@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from communication.filters import has_control_characters
 from communication.masking import mask_recipient
 from communication.models import AuditEvent, CommunicationLog
 
@@ -138,6 +139,9 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
         return LogChangeList
 
     def changelist_view(self, request, extra_context=None):
+        # PostgreSQL rejects a NUL in any compared string; Django's answer to a bad lookup is `?e=1`.
+        if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         term = request.GET.get(SEARCH_VAR, "").strip()
         if term and not term.startswith(RECIPIENT_REFERENCE) and self.has_view_or_change_permission(request):
             log_id = CommunicationLog.objects.filter(recipient=term).values_list("id", flat=True).first()
@@ -146,6 +150,11 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
                 params[SEARCH_VAR] = RECIPIENT_REFERENCE + log_id
                 return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
         return super().changelist_view(request, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        if has_control_characters(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -1,9 +1,11 @@
 """The Django admin of communication logs: read-only, permission-bound, masked everywhere, no full-table count."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
@@ -241,3 +243,41 @@ def test_more_rows_than_the_count_limit_are_labelled_more_than(admin_reader, mak
         make_log()
     response = admin_reader.get(LIST_URL)
     assert "more than 3 communication logs" in visible_text(response)
+
+
+@pytest.mark.parametrize("params", [{"q": "\x00"}, {"provider": "a\x00"}, {"channel__exact": "\x00"}, {"q": "\x07x"}])
+def test_control_characters_in_the_query_string_give_the_admin_error_page_not_a_500(admin_reader, make_log, params):
+    make_log()
+    response = admin_reader.get(LIST_URL, params)
+    assert (response.status_code, response["Location"]) == (302, f"{LIST_URL}?e=1")
+
+
+def test_unknown_or_nul_log_id_in_a_detail_url_is_not_found_not_a_500(admin_reader, make_log):
+    make_log()
+    for path in ("log_%00/change/", "log_%00/history/", "log_unknown/change/"):
+        response = admin_reader.get(f"{LIST_URL}{path}")
+        assert (response.status_code, response["Location"]) == (302, "/admin/"), path
+
+
+def test_measure_admin_pages_times_every_admin_page(staff_reader, make_log):
+    make_log()
+    output = StringIO()
+    call_command("measure_admin_pages", "--username", staff_reader.username, "--repeat", "1", stdout=output)
+    lines = output.getvalue().splitlines()
+    assert lines[0].startswith("1 logs on ")
+    assert [line.split("  ")[1].strip() for line in lines[1:]] == [
+        "list, page 1",
+        "list, page 100",
+        "filter channel=email",
+        "filter status=failed",
+        "filter provider=aliyun",
+        "search exact user_id",
+        "search full recipient",
+        "detail page",
+    ]
+
+
+def test_measure_admin_pages_refuses_a_user_who_cannot_view_logs(make_user):
+    make_user("clerk", staff=True)
+    with pytest.raises(CommandError, match="clerk is not an active staff user with the view permission"):
+        call_command("measure_admin_pages", "--username", "clerk")
