@@ -129,7 +129,6 @@ class CommunicationLogResponseSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["description"] = "Message send log record."
         for name, field_schema in schema["properties"].items():
-            field_schema.pop("readOnly", None)
             field_schema["description"] = ITEM_DESCRIPTIONS[name]
             field_schema["example"] = EXAMPLE_ITEM[name]
         return schema
