@@ -123,3 +123,12 @@ def test_anonymous_browser_is_offered_the_admin_login(client):
     response = client.get(LOGS_URL, {"channel": "sms"}, HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 401
     assert f'href="/admin/login/?next={LOGS_URL}%3Fchannel%3Dsms"' in response.content.decode()
+
+
+def test_request_line_shows_a_recipient_filter_masked(browser, make_log):
+    make_log(recipient=FULL_PHONE)
+    response = browser.get(LOGS_URL, {"recipient": FULL_PHONE, "channel": "sms"})
+    page = response.content.decode()
+    request_line = re.search(r'<div class="request-info".*?</pre>', page, re.S)[0]
+    assert strip_tags(request_line).split() == ["GET", f"{LOGS_URL}?recipient=138****8000&amp;channel=sms"]
+    assert FULL_PHONE not in strip_tags(page)
