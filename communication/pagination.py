@@ -72,7 +72,7 @@ class LogPagination(BasePagination):
             "required": ["code", "message", "timestamp", "items", "total", "pagination"],
             "properties": {
                 "code": {"type": "integer", "example": 0, "description": "0 on success."},
-                "message": {"type": "string", "example": "success", "description": "success on success."},
+                "message": {"type": "string", "example": "success", "description": "Always `success` on a 200."},
                 "timestamp": {
                     "type": "string",
                     "format": "date-time",
