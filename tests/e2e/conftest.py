@@ -42,9 +42,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the whole run; skipped loudly (or failed in CI) without it."""
+    """One headless Chromium per test module; skipped loudly (or failed in CI) without it."""
     missing = missing_browser_part()
     if missing:
         message = MISSING_BROWSER.format(what=missing)
@@ -53,7 +53,8 @@ def chromium():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django would then refuse the tests' ORM calls.
+    # Playwright's sync API runs an event loop in this thread while it lives; Django would then refuse the
+    # tests' ORM calls. Module scope ends both before the rest of the suite runs.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
