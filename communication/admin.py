@@ -22,7 +22,7 @@ RECIPIENT_REFERENCE = "recipient-of:"
 
 
 def recipient_of(reference):
-    """The stored recipients of the log a `recipient-of:` search term names, as a subquery."""
+    """The stored recipient of the log that a `recipient-of:` search term names, as a subquery."""
     return CommunicationLog.objects.filter(id=reference.removeprefix(RECIPIENT_REFERENCE)).values("recipient")[:1]
 
 
