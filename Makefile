@@ -37,3 +37,8 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# Issue 3: the end-to-end browser tests alone, failing (not skipping) without Debian's chromium.
+.PHONY: test-browser
+test-browser: install-dev
+	COMMLOGS_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)

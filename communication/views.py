@@ -8,10 +8,12 @@ from communication.filters import LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
+from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
 
 
+@list_logs_schema
 class CommunicationLogListView(generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
@@ -23,6 +25,7 @@ class CommunicationLogListView(generics.ListAPIView):
     throttle_classes = [LogsUserThrottle]
 
 
+@token_schema
 class TokenView(ObtainAuthToken):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 
