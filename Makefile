@@ -39,6 +39,11 @@ lint: install-dev
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
 
+# Issue 3: the end-to-end browser tests alone, failing (not skipping) without Debian's chromium.
+.PHONY: test-browser
+test-browser: install-dev
+	COMMLOGS_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
 # Production serving: gunicorn behind whitenoise. Needs DJANGO_SECRET_KEY and DATABASE_URL from the environment.
 WEB_CONCURRENCY ?= 3
 SERVE_BIND ?= 127.0.0.1:$(PORT)

@@ -119,11 +119,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "commlogs_site.renderers.EnvelopeBrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commlogs_site.negotiation.JsonFallbackNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "communication.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "commlogs_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "logs": env.str("DJANGO_THROTTLE_LOGS", default="600/min"),
@@ -145,9 +145,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["commlogs_site.schema_hooks.keep_first_of_slash_twins"],
+    "PREPROCESSING_HOOKS": ["communication.schema.drop_alias_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "communication.schema.add_page_info_component",
         "commlogs_site.schema_hooks.document_error_contract",
     ],
 }

@@ -11,10 +11,12 @@ from communication.filters import LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
+from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
 
 
+@list_logs_schema
 class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
@@ -30,6 +32,7 @@ class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
             return super().list(request, *args, **kwargs)
 
 
+@token_schema
 class TokenView(ObtainAuthToken):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 
