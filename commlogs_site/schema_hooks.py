@@ -34,6 +34,7 @@ AUTHENTICATED_ONLY = {"401", "403"}
 PRINTABLE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 TEXT_PARAMETER_MAX_LENGTHS = {"recipient": 320}
 TEXT_PARAMETER_DEFAULT_MAX_LENGTH = 64
+CREATED_TIME_PARAMETERS = {"created_after", "created_before"}
 # RFC 3339 or a plain date, or empty (not given). Days stop at 28 so every string it allows is a real date.
 CREATED_TIME_PATTERN = (
     "^$|^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
@@ -63,7 +64,7 @@ def document_error_contract(result, generator, request, public):
                 if parameter.get("in") == "query":
                     # The contract: an empty value (`?status=`) means the parameter was not given.
                     parameter.setdefault("allowEmptyValue", True)
-                if schema.get("format") == "date-time" and parameter["name"].startswith("created_"):
+                if parameter["name"] in CREATED_TIME_PARAMETERS:
                     # A plain date is accepted too, meaning midnight UTC; an empty value means not given.
                     parameter["schema"] = {"type": "string", "pattern": CREATED_TIME_PATTERN}
                 elif parameter.get("in") == "query" and schema.get("type") == "string" and not schema.keys() - {"type"}:

@@ -119,7 +119,7 @@ def test_bad_filter_in_a_browser_shows_the_400_envelope_and_the_form_with_the_er
     assert "must be one of sms, email, push" in filter_form(response)
 
 
-def test_anonymous_browser_is_offered_the_admin_login(client):
+def test_anonymous_browser_is_offered_the_admin_login(client, db):
     response = client.get(LOGS_URL, {"channel": "sms"}, HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 401
     assert f'href="/admin/login/?next={LOGS_URL}%3Fchannel%3Dsms"' in response.content.decode()
