@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -97,6 +98,16 @@ def get(url, token):
     return status, headers, json.loads(body), time.monotonic() - started
 
 
+def post_login(base_url):
+    """POST wrong credentials to the token endpoint: status, headers and body."""
+    data = urllib.parse.urlencode({"username": "reader", "password": "wrong"}).encode()
+    try:
+        with urllib.request.urlopen(f"{base_url}/api/auth/token/", data=data, timeout=30) as response:
+            return response.status, response.headers, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.loads(error.read())
+
+
 def assert_served_unavailable_envelope(status, headers, body):
     assert (status, headers["Content-Type"], headers["Retry-After"]) == (503, "application/json", "5")
     assert body == {
@@ -119,10 +130,12 @@ def test_database_down_answers_503_then_recovers_without_restart(
     database_proxy.stop()
     *down, seconds = get(logs_url, token)
     print(f"database down: {down[0]} in {seconds:.2f} s")
+    login = post_login(server_behind_proxy)
     database_proxy.start()
     recovered_status, _, recovered_body, _ = get(logs_url, token)
 
     assert_served_unavailable_envelope(*down)
+    assert_served_unavailable_envelope(*login)
     assert (recovered_status, recovered_body["total"]) == (200, 1)
 
 
