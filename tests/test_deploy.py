@@ -10,6 +10,9 @@ import sys
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.conftest import LOGS_URL
@@ -141,3 +144,12 @@ def test_collected_static_files_are_served_by_whitenoise(asset, tmp_path, settin
     assert response.status_code == 200
     assert "max-age" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == (tmp_path / asset).read_bytes()
+
+
+def test_migrate_creates_the_throttle_cache_table(db):
+    database_cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "migrated_cache"}
+
+    with override_settings(CACHES={"default": database_cache}):
+        call_command("migrate", verbosity=0)
+
+    assert "migrated_cache" in connection.introspection.table_names()
