@@ -4,11 +4,13 @@ import ipaddress
 import logging
 import unicodedata
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from rest_framework import status
 from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
+from commlogs_site.database import statement_timeout
 from commlogs_site.errors import ServiceUnavailable
 from communication.masking import mask_recipient
 from communication.models import AuditEvent
@@ -108,7 +110,8 @@ class AuditedReadMixin:
             logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
             return super().finalize_response(request, response, *args, **kwargs)
         try:
-            self.record_audit(request, response)
+            with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
+                self.record_audit(request, response)
         except DatabaseError as exc:
             if is_success(response.status_code):
                 logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)

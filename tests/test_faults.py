@@ -199,3 +199,25 @@ def test_statement_timeout_does_not_outlive_the_read(reader_client, make_log):
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone() == ("0",)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(API_STATEMENT_TIMEOUT_MS=200)
+def test_read_whose_audit_write_hangs_is_refused_with_503(reader_client, make_log, monkeypatch):
+    make_log()
+    create = AuditEvent.objects.create
+
+    def slow_create(**fields):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return create(**fields)
+
+    monkeypatch.setattr(AuditEvent.objects, "create", slow_create)
+    response = reader_client.get(LOGS_URL)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["message"] == "the read could not be recorded in the audit trail; retry later"
+    assert AuditEvent.objects.count() == 0
