@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py createcachetable
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo_logs --if-empty
 	@$(DEMO_ENV) $(BIN)/python manage.py create_demo_admin --curl-port $(PORT)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -37,3 +38,27 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# Issue 3: the end-to-end browser tests alone, failing (not skipping) without Debian's chromium.
+.PHONY: test-browser
+test-browser: install-dev
+	COMMLOGS_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# Production serving: gunicorn behind whitenoise. Needs DJANGO_SECRET_KEY and DATABASE_URL from the environment.
+WEB_CONCURRENCY ?= 3
+SERVE_BIND ?= 127.0.0.1:$(PORT)
+
+.PHONY: serve
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn commlogs_site.wsgi --config gunicorn.conf.py --workers $(WEB_CONCURRENCY) --bind $(SERVE_BIND)
+
+# Reliability checks against a live gunicorn on a fresh, seeded PostgreSQL database (see docs/reliability.md).
+.PHONY: loadtest schemathesis
+loadtest: install-dev
+	tools/loadtest.sh
+
+schemathesis: install-dev
+	tools/schemathesis.sh

@@ -33,8 +33,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "commlogs_site.request_log.RequestIdMiddleware",
     "commlogs_site.middleware.JsonErrorsOnApiRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,6 +64,19 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Persistent connections, checked before reuse, so a restarted database is picked up without a restart.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable host must fail fast enough for a 503 within 5 s, not hang for the OS default.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2)
+# Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.
+API_STATEMENT_TIMEOUT_MS = env.int("DJANGO_API_STATEMENT_TIMEOUT_MS", default=5000)
+# Days audit events are kept; the audit purge command deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
+
+# The throttle counters must be shared by every gunicorn worker: a table in the same database by default.
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -78,6 +93,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Whitenoise serves the collected files (admin, browsable API, Swagger UI, Redoc) compressed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Behind our own TLS: HSTS, redirect to HTTPS and secure cookies. Off for plain HTTP behind a proxy or locally.
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -87,11 +119,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "commlogs_site.renderers.EnvelopeBrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commlogs_site.negotiation.JsonFallbackNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "communication.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "commlogs_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "logs": env.str("DJANGO_THROTTLE_LOGS", default="600/min"),
@@ -113,16 +145,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["communication.schema.drop_alias_routes"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "communication.schema.add_page_info_component",
+        "commlogs_site.schema_hooks.document_error_contract",
+    ],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json_lines": {"()": "commlogs_site.request_log.JsonLinesFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json_lines"},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default handlers would print a second, unstructured copy of each error.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver's request lines carry the query string (a recipient); commlogs.access replaces them.
+        "django.server": {"handlers": ["null"], "propagate": False},
+    },
 }
 
-# Data lifecycle (docs/lifecycle.md): retention of logs and audit events, and the staff CSV export's cap.
+# Data lifecycle (docs/lifecycle.md): retention of logs (audit events: AUDIT_RETENTION_DAYS above), export cap.
 LOG_RETENTION_DAYS = env.int("DJANGO_LOG_RETENTION_DAYS", default=180)
-AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 EXPORT_MAX_ROWS = env.int("DJANGO_EXPORT_MAX_ROWS", default=100_000)

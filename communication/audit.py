@@ -1,20 +1,41 @@
 """The one place that writes `AuditEvent` rows: who read or changed whose logs, and when."""
 
+import ipaddress
+import logging
+import unicodedata
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from rest_framework import status
+from rest_framework.status import is_success
+from rest_framework.throttling import BaseThrottle
+
+from commlogs_site.database import statement_timeout
+from commlogs_site.errors import ServiceUnavailable
 from communication.masking import mask_recipient
 from communication.models import AuditEvent
+
+logger = logging.getLogger("commlogs.audit")
 
 USER_AGENT_MAX_LENGTH = 512
 FILTER_VALUE_MAX_LENGTH = 320
 ACTOR_USERNAME_MAX_LENGTH = 150
+AUDIT_UNAVAILABLE_MESSAGE = "the read could not be recorded in the audit trail; retry later"
+
+
+def printable(text):
+    """The text with control characters replaced: PostgreSQL refuses NUL in text and JSON."""
+    return "".join("\ufffd" if unicodedata.category(character) == "Cc" else character for character in text)
 
 
 def masked_filters(params, names):
     """The filters a request used, with a recipient filter masked, values cut to a sane length."""
     filters = {}
     for name in names:
-        value = params.get(name)
-        if value:
-            filters[name] = mask_recipient(value) if name == "recipient" else str(value)[:FILTER_VALUE_MAX_LENGTH]
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            shown = [mask_recipient(value) if name == "recipient" else value for value in values]
+            filters[name] = printable(",".join(shown)[:FILTER_VALUE_MAX_LENGTH])
     return filters
 
 
@@ -23,13 +44,83 @@ def record_audit_event(
 ):
     """Append one audit event; an anonymous or unsaved actor is recorded as none, or as `actor_username`."""
     known_actor = actor if actor is not None and getattr(actor, "pk", None) else None
-    return AuditEvent.objects.create(
-        actor=known_actor,
-        actor_username=known_actor.get_username() if known_actor else actor_username[:ACTOR_USERNAME_MAX_LENGTH],
-        action=action,
-        status_code=status_code,
-        filters=filters or {},
-        total=total,
-        client_ip=client_ip,
-        user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
-    )
+    # A savepoint, so a failed write leaves the caller's transaction usable.
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor=known_actor,
+            actor_username=known_actor.get_username() if known_actor else actor_username[:ACTOR_USERNAME_MAX_LENGTH],
+            action=action,
+            status_code=status_code,
+            filters=filters or {},
+            total=total,
+            client_ip=client_ip,
+            user_agent=printable((user_agent or "")[:USER_AGENT_MAX_LENGTH]),
+        )
+
+
+def client_ip_of(request):
+    """The client's IP as the throttles see it (honouring NUM_PROXIES), or None when it is not an IP."""
+    ident = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address(ident))
+    except ValueError:
+        return None
+
+
+class AuditedReadMixin:
+    """Record an `AuditEvent` for every request to the view, allowed or denied; refuse a read it cannot record.
+
+    The record is written after the response is decided, so it knows the status and the total. If that
+    write fails for a successful read, the reader gets a 503 instead of unaudited personal data.
+    """
+
+    # What the audit trail calls a request to this view.
+    audit_action = AuditEvent.Action.LIST
+
+    def get_audit_filter_names(self):
+        """The query parameters worth recording: the filters and the paging."""
+        names = list(self.filterset_class.base_filters) if getattr(self, "filterset_class", None) else []
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            names += [paginator.page_query_param, paginator.page_size_query_param]
+        return names
+
+    def get_audit_total(self, response):
+        """The rows this response handed over: the list's `total`; None when it handed over none."""
+        data = getattr(response, "data", None)
+        if is_success(response.status_code) and isinstance(data, dict):
+            return data.get("total")
+        return None
+
+    def record_audit(self, request, response):
+        try:
+            actor = request.user
+        except DatabaseError:
+            actor = None
+        record_audit_event(
+            actor=actor,
+            action=self.audit_action,
+            status_code=response.status_code,
+            filters=masked_filters(request.query_params, self.get_audit_filter_names()),
+            total=self.get_audit_total(response),
+            client_ip=client_ip_of(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and connection.connection is None:
+            # The database could not be reached just now; another connect attempt would only double the wait.
+            logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
+            return super().finalize_response(request, response, *args, **kwargs)
+        try:
+            with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
+                self.record_audit(request, response)
+        except DatabaseError as exc:
+            if is_success(response.status_code):
+                logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)
+                response = self.handle_exception(ServiceUnavailable(AUDIT_UNAVAILABLE_MESSAGE))
+            else:
+                logger.warning(
+                    "audit event for a %s answer not recorded (%s)", response.status_code, type(exc).__name__
+                )
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -13,11 +13,14 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.status import is_success
 
-from communication.audit import masked_filters, record_audit_event
+from commlogs_site.database import statement_timeout
+from communication.audit import AuditedReadMixin
 from communication.filters import LogFilterSet
 from communication.models import AuditEvent, CommunicationLog
 from communication.permissions import CanViewCommunicationLogs
+from communication.schema import LOG_FILTER_PARAMETERS, common_errors, error_response
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle
 
@@ -35,17 +38,6 @@ class UserExportSerializer(CommunicationLogSerializer):
     """A log as the API shows it but with the full recipient: what a user gets of their own data."""
 
     recipient = serializers.CharField(read_only=True)
-
-
-class ExportErrorSerializer(serializers.Serializer):
-    """The contract's error envelope, as the export's error responses are documented."""
-
-    code = serializers.IntegerField(help_text="The HTTP status.")
-    message = serializers.CharField(help_text="One line saying what went wrong, naming the parameter.")
-    timestamp = serializers.DateTimeField()
-
-    class Meta:
-        ref_name = "ExportErrorResponse"
 
 
 def spreadsheet_safe(value):
@@ -95,9 +87,12 @@ def jsonl_chunks(rows):
     yield "".join(lines)
 
 
-class CommunicationLogExportView(generics.GenericAPIView):
+class CommunicationLogExportView(AuditedReadMixin, generics.GenericAPIView):
     """Staff download every log matching the list's filters as a masked CSV file."""
 
+    audit_action = AuditEvent.Action.EXPORT
+    # Rows matching the filters, counted for the cap and recorded in the audit event.
+    export_total = None
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     serializer_class = CommunicationLogSerializer
     filterset_class = LogFilterSet
@@ -117,29 +112,38 @@ class CommunicationLogExportView(generics.GenericAPIView):
             "list; each export is recorded in the audit trail. More rows than the server's cap (setting "
             "`DJANGO_EXPORT_MAX_ROWS`) give a 400 asking to narrow the filters."
         ),
+        tags=["Communication logs"],
         filters=True,
+        parameters=LOG_FILTER_PARAMETERS,
         responses={
-            (200, "text/csv"): OpenApiResponse(response=str, description="The CSV file, streamed."),
-            **{
-                status: OpenApiResponse(response=ExportErrorSerializer, description=description)
-                for status, description in [
-                    (400, "A bad filter value, or more matching rows than the cap: narrow the filters."),
-                    (401, "No credentials, or an unknown token."),
-                    (403, "Not staff, or without the communication.view_communicationlog permission."),
-                    (429, "Too many requests."),
-                    (503, "The database is unavailable, or the export could not be audited."),
-                ]
-            },
+            (200, "text/csv"): OpenApiResponse(str, description="The CSV file, streamed."),
+            400: error_response(
+                400,
+                "A filter has a bad value, or more rows match than the cap; the message says which.",
+                "123456 logs match, more than the export cap of 100000; narrow the filters",
+            ),
+            401: error_response(
+                401,
+                "No credentials, or an unknown token or inactive user's token.",
+                "Authentication credentials were not provided.",
+            ),
+            403: error_response(
+                403,
+                "Not staff, or without the communication.view_communicationlog permission.",
+                "You need the communication.view_communicationlog permission to read communication logs.",
+            ),
+            **common_errors("GET, HEAD or OPTIONS"),
         },
     )
     def get(self, request, *args, **kwargs):
         logs = self.filter_queryset(self.get_queryset())
-        total = logs.count()
-        if total > settings.EXPORT_MAX_ROWS:
+        with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
+            self.export_total = logs.count()
+        if self.export_total > settings.EXPORT_MAX_ROWS:
             raise ValidationError(
-                f"{total} logs match, more than the export cap of {settings.EXPORT_MAX_ROWS}; narrow the filters"
+                f"{self.export_total} logs match, more than the export cap of {settings.EXPORT_MAX_ROWS}; "
+                "narrow the filters"
             )
-        self.audit_export(total)
         serializer = self.get_serializer()
         # Servers drain a HEAD response's body before dropping it: give them none to read from the database.
         content = [] if request.method == "HEAD" else csv_chunks(log_rows(logs, serializer), list(serializer.fields))
@@ -148,15 +152,6 @@ class CommunicationLogExportView(generics.GenericAPIView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    def audit_export(self, total):
-        """Record the export in the audit trail like a read of `total` rows."""
-        request = self.request
-        record_audit_event(
-            actor=request.user,
-            action=AuditEvent.Action.EXPORT,
-            status_code=200,
-            filters=masked_filters(request.query_params, LogFilterSet.base_filters),
-            total=total,
-            client_ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+    def get_audit_total(self, response):
+        """The rows this export hands over: the count the cap was checked against."""
+        return self.export_total if is_success(response.status_code) else None

@@ -41,14 +41,26 @@ class ExactTextField(forms.CharField):
         return value
 
 
-class RepeatedValuesWidget(forms.TextInput):
-    """Read `?channel=sms&channel=email` as `sms,email`, the same as the comma list."""
+class RepeatedValuesWidget(forms.CheckboxSelectMultiple):
+    """Read `?channel=sms&channel=email` as `sms,email`, the same as the comma list; checkboxes in a form."""
 
     def value_from_datadict(self, data, files, name):
         if hasattr(data, "getlist"):
             values = [value for value in data.getlist(name) if value]
             return ",".join(values) if values else None
         return data.get(name)
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")]
+        return super().format_value(value)
+
+
+class NotEchoedTextInput(forms.TextInput):
+    """A text box that never renders its value back, so a browser form never shows a full recipient."""
+
+    def format_value(self, value):
+        return None
 
 
 class ChoiceListField(forms.CharField):
@@ -59,6 +71,7 @@ class ChoiceListField(forms.CharField):
     def __init__(self, *, allowed, **kwargs):
         self.allowed = list(allowed)
         super().__init__(**kwargs)
+        self.widget.choices = [(value, value) for value in self.allowed]
         self.validators = []
 
     def clean(self, value):
@@ -89,7 +102,8 @@ class CreatedTimeField(forms.CharField):
         try:
             if DATE_ONLY.fullmatch(value):
                 return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
-            moment = parse_datetime(OFFSET_DECODED_AS_SPACE.sub(r"\1+\2", value))
+            # RFC 3339 allows a lowercase `t` and `z`.
+            moment = parse_datetime(OFFSET_DECODED_AS_SPACE.sub(r"\1+\2", value.upper()))
             if moment is None:
                 raise invalid
             if moment.tzinfo is None:
@@ -129,23 +143,34 @@ class LogFilterSet(django_filters.rest_framework.FilterSet):
 
     user_id = ExactTextFilter(help_text="Exact id of the target user (omit: all users).")
     channel = ChoiceListFilter(
-        allowed=Channel.values, help_text="sms, email or push; a comma-separated list matches any of them."
+        allowed=Channel.values,
+        label="Channel",
+        help_text="sms, email or push; a comma-separated list matches any of them.",
     )
     status = ChoiceListFilter(
         allowed=Status.values,
+        label="Status",
         help_text="pending, sent, failed or delivered; a comma-separated list matches any of them.",
     )
     tenant_id = ExactTextFilter(help_text="Exact tenant id.")
     template_id = ExactTextFilter(help_text="Exact template id.")
     provider = ExactTextFilter(help_text="Exact provider name, such as aliyun or sendgrid.")
     recipient = ExactTextFilter(
-        max_length=RECIPIENT_MAX_LENGTH, help_text="Exact full (unmasked) phone number, email address or token."
+        max_length=RECIPIENT_MAX_LENGTH,
+        help_text="Exact full (unmasked) phone number, email address or token.",
+        widget=NotEchoedTextInput,
     )
     created_after = CreatedTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="Created at or after: RFC 3339 time or YYYY-MM-DD."
+        field_name="created_at",
+        lookup_expr="gte",
+        label="Created after",
+        help_text="Created at or after: RFC 3339 time or YYYY-MM-DD.",
     )
     created_before = CreatedTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="Created before: RFC 3339 time or YYYY-MM-DD."
+        field_name="created_at",
+        lookup_expr="lt",
+        label="Created before",
+        help_text="Created before: RFC 3339 time or YYYY-MM-DD.",
     )
 
     class Meta:

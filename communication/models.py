@@ -101,3 +101,11 @@ class AuditEvent(models.Model):
     def __str__(self):
         who = self.actor_username or "anonymous"
         return f"{who} {self.action} {self.status_code or ''} at {self.created_at:%Y-%m-%d %H:%M:%S}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("audit events are append-only: an event cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are append-only: only the retention purge removes them")

@@ -72,11 +72,50 @@ class LogPagination(BasePagination):
             "required": ["code", "message", "timestamp", "items", "total", "pagination"],
             "properties": {
                 "code": {"type": "integer", "example": 0, "description": "0 on success."},
-                "message": {"type": "string", "example": "success"},
-                "timestamp": {"type": "string", "format": "date-time", "example": "2026-04-15T10:00:05Z"},
+                "message": {"type": "string", "example": "success", "description": "Always `success` on a 200."},
+                "timestamp": {
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-04-15T10:00:05Z",
+                    "description": "The server's time of the response, RFC 3339 UTC.",
+                },
                 "items": schema,
                 "total": {"type": "integer", "example": 1, "description": "Rows matching the filters."},
-                "pagination": {"$ref": "#/components/schemas/PageInfo"},
+                "pagination": {
+                    "description": "Where this page is in the whole result.",
+                    "allOf": [{"$ref": "#/components/schemas/PageInfo"}],
+                    "example": {
+                        "page": 1,
+                        "page_size": self.page_size,
+                        "total": 1,
+                        "total_pages": 1,
+                        "has_next": False,
+                        "has_prev": False,
+                    },
+                },
+            },
+        }
+
+    def get_page_info_schema(self):
+        """The `PageInfo` component: the keys of `pagination_info()`."""
+        return {
+            "type": "object",
+            "required": ["page", "page_size", "total", "total_pages", "has_next", "has_prev"],
+            "properties": {
+                "page": {"type": "integer", "example": 1, "description": "The current page number, from 1."},
+                "page_size": {
+                    "type": "integer",
+                    "example": self.page_size,
+                    "description": f"Rows per page, at most {self.max_page_size}.",
+                },
+                "total": {"type": "integer", "example": 1, "description": "Rows matching the filters."},
+                "total_pages": {
+                    "type": "integer",
+                    "example": 1,
+                    "description": "ceil(total / page_size); 0 when nothing matches.",
+                },
+                "has_next": {"type": "boolean", "example": False, "description": "page < total_pages."},
+                "has_prev": {"type": "boolean", "example": False, "description": "page > 1."},
             },
         }
 

@@ -92,19 +92,20 @@ class LogGenerator:
         )
 
     def provider_response(self, provider, status):
-        rng = self.rng
+        """The provider's raw answer, shaped like the real one; pending messages have none yet."""
         if status == Status.PENDING:
             return ""
-        if provider == "aliyun":
-            return json.dumps(
-                {
-                    "BizId": f"{rng.getrandbits(60)}^0",
-                    "Code": "OK" if status != Status.FAILED else "isv.BUSINESS_LIMIT_CONTROL",
-                }
-            )
-        if provider in ("sendgrid", "ses", "mailgun"):
-            return json.dumps({"message_id": f"<{rng.getrandbits(64):x}@{provider}.example>"})
-        return json.dumps({"name": f"projects/demo/messages/{rng.getrandbits(63)}", "success": status != Status.FAILED})
+        rng = self.rng
+        ok = status != Status.FAILED
+        answers = {
+            "aliyun": {"BizId": f"{rng.getrandbits(60)}^0", "Code": "OK" if ok else "isv.BUSINESS_LIMIT_CONTROL"},
+            "twilio": {"sid": f"SM{rng.getrandbits(128):032x}", "status": "delivered" if ok else "undelivered"},
+            "tencent": {"SerialNo": f"{rng.getrandbits(64):x}", "Code": "Ok" if ok else "LimitExceeded"},
+            "fcm": {"name": f"projects/commlogs-demo/messages/{rng.getrandbits(63)}"},
+            "apns": {"apns-id": f"{rng.getrandbits(128):032x}", "status": 200 if ok else 410},
+        }
+        answer = answers.get(provider, {"message_id": f"<{rng.getrandbits(64):x}@{provider}.example>"})
+        return json.dumps(answer, separators=(",", ":"))
 
     def row(self):
         """One log as a dict of model field values."""

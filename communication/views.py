@@ -1,18 +1,23 @@
 """The logs API: `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
 
+from django.conf import settings
 from rest_framework import generics
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAdminUser
 
+from commlogs_site.database import statement_timeout
+from communication.audit import AuditedReadMixin
 from communication.filters import LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
+from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
 
 
-class CommunicationLogListView(generics.ListAPIView):
+@list_logs_schema
+class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
@@ -22,7 +27,12 @@ class CommunicationLogListView(generics.ListAPIView):
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
     throttle_classes = [LogsUserThrottle]
 
+    def list(self, request, *args, **kwargs):
+        with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
+            return super().list(request, *args, **kwargs)
 
+
+@token_schema
 class TokenView(ObtainAuthToken):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 

@@ -293,9 +293,9 @@ def test_export_is_documented_in_the_openapi_schema(db, reader_client):
         ]
     )
     assert operation["responses"]["200"]["content"] == {"text/csv": {"schema": {"type": "string"}}}
-    assert sorted(operation["responses"]) == ["200", "400", "401", "403", "429", "503"]
+    assert sorted(operation["responses"]) == ["200", "400", "401", "403", "405", "429", "500", "503"]
     assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ExportErrorResponse"
+        "$ref": "#/components/schemas/SimpleResponse"
     }
 
 

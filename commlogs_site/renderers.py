@@ -1,0 +1,76 @@
+"""DRF's browsable API, taught the contract's envelope: its filter form and its page links."""
+
+import re
+from urllib.parse import urlencode
+
+from django.template import loader
+from django.utils.html import escape
+from rest_framework.pagination import _get_displayed_page_numbers, _get_page_links
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from communication.masking import mask_recipient
+
+# The request line DRF prints above the response: `<pre ...><b>GET</b> /path?query</pre>`.
+REQUEST_LINE = re.compile(r'(<div class="request-info"[^>]*>\s*<pre class="prettyprint"><b>[A-Z]+</b> )[^<]*(</pre>)')
+
+
+class EnvelopePageControls:
+    """Page links built from an envelope's `pagination`, in DRF's page-number look."""
+
+    template = "rest_framework/pagination/numbers.html"
+
+    def __init__(self, request, pagination):
+        self.url = request.build_absolute_uri()
+        self.page = pagination["page"]
+        self.total_pages = pagination["total_pages"]
+
+    def page_url(self, number):
+        if number == 1:
+            return remove_query_param(self.url, "page")
+        return replace_query_param(self.url, "page", number)
+
+    def to_html(self):
+        current = min(self.page, self.total_pages)
+        page_links = _get_page_links(_get_displayed_page_numbers(current, self.total_pages), current, self.page_url)
+        context = {
+            "previous_url": self.page_url(self.page - 1) if self.page > 1 else None,
+            "next_url": self.page_url(self.page + 1) if self.page < self.total_pages else None,
+            "page_links": page_links,
+        }
+        return loader.get_template(self.template).render(context)
+
+
+class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
+    """The browsable page shows a list's filter form (also beside a 400), its page links and no full recipient."""
+
+    def get_filter_form(self, data, view, request):
+        if not isinstance(data, dict):
+            return None
+        if "items" in data:
+            return super().get_filter_form(data["items"], view, request)
+        if data.get("code") == 400:
+            return super().get_filter_form([], view, request)
+        return None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        html = super().render(data, accepted_media_type, renderer_context)
+        request = (renderer_context or {}).get("request")
+        if request is None or not request.query_params.get("recipient"):
+            return html
+        shown_query = urlencode(
+            [
+                (name, mask_recipient(value) if name == "recipient" else value)
+                for name, values in request.query_params.lists()
+                for value in values
+            ],
+            safe="*,:@",
+        )
+        shown_line = escape(f"{request.path}?{shown_query}")
+        return REQUEST_LINE.sub(lambda match: f"{match[1]}{shown_line}{match[2]}", html, count=1)
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        if isinstance(data, dict) and isinstance(data.get("pagination"), dict) and data["pagination"]["total_pages"]:
+            context["paginator"] = EnvelopePageControls(renderer_context["request"], data["pagination"])
+        return context

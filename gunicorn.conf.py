@@ -1,0 +1,14 @@
+"""gunicorn for `make serve`: address and worker count come from its command line; logs are JSON lines."""
+
+# commlogs.access writes one line per request without the query string, which can carry a recipient.
+accesslog = None
+# Workers are recycled now and then, so a slow leak cannot grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json_lines": {"()": "commlogs_site.request_log.JsonLinesFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json_lines"}},
+    "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}

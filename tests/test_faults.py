@@ -1,0 +1,223 @@
+"""Faults: an unreachable or slow database answers a 503 envelope with Retry-After, and the service recovers."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.test import override_settings
+from rest_framework.authtoken.models import Token
+
+from communication.models import AuditEvent
+from communication.pagination import LogPagination
+from tests.conftest import LOGS_URL
+from tests.tcp_proxy import TcpProxy, free_port
+
+requires_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+DSN_LEAK = 'connection to server at "10.20.30.40", port 5432 failed: password authentication failed for user "app"'
+
+
+def assert_database_unavailable_envelope(response):
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response["Retry-After"] == "5"
+    body = response.json()
+    assert body == {
+        "code": 503,
+        "message": "the database is unavailable or too slow; retry later",
+        "timestamp": body["timestamp"],
+    }
+
+
+def test_database_error_answers_503_envelope_without_host_or_dsn(reader_client, make_log, monkeypatch):
+    make_log()
+
+    def fail(self, queryset):
+        raise OperationalError(DSN_LEAK)
+
+    monkeypatch.setattr(LogPagination, "count_matching", fail)
+    response = reader_client.get(LOGS_URL)
+
+    assert_database_unavailable_envelope(response)
+    assert "10.20.30.40" not in response.content.decode()
+
+
+@pytest.fixture
+def database_proxy(transactional_db):
+    """A stoppable proxy in front of the test database."""
+    proxy = TcpProxy(connection.settings_dict["HOST"] or "127.0.0.1", connection.settings_dict["PORT"] or 5432)
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def server_behind_proxy(database_proxy, tmp_path):
+    """gunicorn serving the app from the test database through the proxy, as in production."""
+    port = free_port()
+    database = connection.settings_dict["NAME"]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{database_proxy.port}/{database}",
+        "DJANGO_CACHE_URL": "locmemcache://",
+    }
+    command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base_url}/api/unknown", timeout=1)
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base_url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+def get(url, token):
+    """GET with a bearer token: status, headers, body and seconds taken; errors are answers too."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, error.headers, error.read()
+    return status, headers, json.loads(body), time.monotonic() - started
+
+
+def post_login(base_url):
+    """POST wrong credentials to the token endpoint: status, headers and body."""
+    data = urllib.parse.urlencode({"username": "reader", "password": "wrong"}).encode()
+    try:
+        with urllib.request.urlopen(f"{base_url}/api/auth/token/", data=data, timeout=30) as response:
+            return response.status, response.headers, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.loads(error.read())
+
+
+def assert_served_unavailable_envelope(status, headers, body):
+    assert (status, headers["Content-Type"], headers["Retry-After"]) == (503, "application/json", "5")
+    assert body == {
+        "code": 503,
+        "message": "the database is unavailable or too slow; retry later",
+        "timestamp": body["timestamp"],
+    }
+
+
+@pytest.mark.postgres
+@requires_postgres
+def test_database_down_answers_503_then_recovers_without_restart(
+    staff_reader, make_log, database_proxy, server_behind_proxy
+):
+    make_log()
+    token = Token.objects.create(user=staff_reader).key
+    logs_url = server_behind_proxy + LOGS_URL
+    assert get(logs_url, token)[0] == 200
+
+    database_proxy.stop()
+    *down, seconds = get(logs_url, token)
+    print(f"database down: {down[0]} in {seconds:.2f} s")
+    login = post_login(server_behind_proxy)
+    database_proxy.start()
+    recovered_status, _, recovered_body, _ = get(logs_url, token)
+
+    assert_served_unavailable_envelope(*down)
+    assert_served_unavailable_envelope(*login)
+    assert (recovered_status, recovered_body["total"]) == (200, 1)
+
+
+@pytest.mark.postgres
+@requires_postgres
+def test_database_that_accepts_but_never_answers_gives_503_then_recovers(
+    staff_reader, make_log, database_proxy, server_behind_proxy
+):
+    make_log()
+    token = Token.objects.create(user=staff_reader).key
+    logs_url = server_behind_proxy + LOGS_URL
+    assert get(logs_url, token)[0] == 200
+
+    database_proxy.stop()
+    database_proxy.black_hole = True
+    database_proxy.start()
+    *hung, seconds = get(logs_url, token)
+    print(f"database hung: {hung[0]} in {seconds:.2f} s")
+    database_proxy.stop()
+    database_proxy.black_hole = False
+    database_proxy.start()
+
+    assert_served_unavailable_envelope(*hung)
+    assert get(logs_url, token)[0] == 200
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(API_STATEMENT_TIMEOUT_MS=50)
+def test_read_past_the_statement_timeout_answers_503_and_the_connection_stays_usable(
+    reader_client, make_log, monkeypatch
+):
+    make_log()
+    original_count = LogPagination.count_matching
+
+    def slow_count(self, queryset):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return original_count(self, queryset)
+
+    monkeypatch.setattr(LogPagination, "count_matching", slow_count)
+    slow = reader_client.get(LOGS_URL)
+    monkeypatch.setattr(LogPagination, "count_matching", original_count)
+    backend_pid = connection.connection.info.backend_pid
+    fast = reader_client.get(LOGS_URL)
+
+    assert_database_unavailable_envelope(slow)
+    assert fast.status_code == 200
+    assert connection.connection.info.backend_pid == backend_pid
+    assert [event.status_code for event in AuditEvent.objects.order_by("id")] == [503, 200]
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_statement_timeout_does_not_outlive_the_read(reader_client, make_log):
+    make_log()
+    reader_client.get(LOGS_URL)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("0",)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(API_STATEMENT_TIMEOUT_MS=200)
+def test_read_whose_audit_write_hangs_is_refused_with_503(reader_client, make_log, monkeypatch):
+    make_log()
+    create = AuditEvent.objects.create
+
+    def slow_create(**fields):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return create(**fields)
+
+    monkeypatch.setattr(AuditEvent.objects, "create", slow_create)
+    response = reader_client.get(LOGS_URL)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["message"] == "the read could not be recorded in the audit trail; retry later"
+    assert AuditEvent.objects.count() == 0

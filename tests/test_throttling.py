@@ -1,0 +1,126 @@
+"""Rate limits: a comfortable per-user limit on the logs API, a tight one on the token endpoint."""
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
+from tests.conftest import LOGS_URL
+
+TOKEN_URL = "/api/auth/token/"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Twenty logins with the production hasher would take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def rate_per_minute(throttle_class):
+    num_requests, duration = throttle_class().parse_rate(throttle_class().get_rate())
+    return num_requests * 60 / duration
+
+
+def assert_throttled_envelope(response):
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    body = response.json()
+    assert body["code"] == 429
+    assert body["message"].startswith("Request was throttled.")
+    assert set(body) == {"code", "message", "timestamp"}
+
+
+def test_logs_api_allows_at_least_600_requests_a_minute_per_user_by_default():
+    assert rate_per_minute(LogsUserThrottle) >= 600
+
+
+def test_token_endpoint_allows_at_most_20_attempts_a_minute_per_ip_and_per_username_by_default():
+    assert rate_per_minute(TokenIPThrottle) <= 20
+    assert rate_per_minute(TokenUsernameThrottle) <= 20
+
+
+def test_rates_come_from_the_environment_variables():
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
+        "logs": "600/min",
+        "token_ip": "20/min",
+        "token_username": "20/min",
+    }
+
+
+def test_21st_login_attempt_from_one_ip_gets_429_with_retry_after(make_user):
+    make_user("alice")
+    client = APIClient()
+    attempts = [
+        client.post(TOKEN_URL, {"username": f"guess{number}", "password": "wrong"}).status_code for number in range(20)
+    ]
+
+    blocked = client.post(TOKEN_URL, {"username": "alice", "password": "correct-horse-battery"})
+
+    assert attempts == [400] * 20
+    assert_throttled_envelope(blocked)
+
+
+def test_21st_login_attempt_on_one_username_gets_429_from_any_ip(make_user):
+    make_user("alice")
+    client = APIClient()
+    attempts = [
+        client.post(
+            TOKEN_URL, {"username": "alice", "password": f"guess{number}"}, REMOTE_ADDR=f"198.51.100.{number}"
+        ).status_code
+        for number in range(20)
+    ]
+
+    blocked = client.post(
+        TOKEN_URL, {"username": "Alice ", "password": "correct-horse-battery"}, REMOTE_ADDR="203.0.113.7"
+    )
+
+    assert attempts == [400] * 20
+    assert_throttled_envelope(blocked)
+
+
+def test_a_correct_login_within_the_limit_gets_a_token(make_user):
+    make_user("alice")
+
+    response = APIClient().post(TOKEN_URL, {"username": "alice", "password": "correct-horse-battery"})
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"token"}
+
+
+def test_logs_api_over_the_limit_gets_429_envelope_with_retry_after(reader_client, monkeypatch):
+    monkeypatch.setattr(LogsUserThrottle, "THROTTLE_RATES", {"logs": "3/min"})
+
+    statuses = [reader_client.get(LOGS_URL).status_code for _ in range(3)]
+    blocked = reader_client.get(LOGS_URL)
+
+    assert statuses == [200, 200, 200]
+    assert_throttled_envelope(blocked)
+
+
+def test_logs_limit_is_per_user(make_user, client_for, monkeypatch):
+    monkeypatch.setattr(LogsUserThrottle, "THROTTLE_RATES", {"logs": "1/min"})
+    first = client_for(make_user("first", staff=True, can_view_logs=True))
+    second = client_for(make_user("second", staff=True, can_view_logs=True))
+
+    statuses = [first.get(LOGS_URL).status_code, first.get(LOGS_URL).status_code, second.get(LOGS_URL).status_code]
+
+    assert statuses == [200, 429, 200]
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t_cache"}}
+)
+def test_default_cache_keeps_throttle_counters_in_the_database_for_every_worker(make_user):
+    call_command("createcachetable", verbosity=0)
+    make_user("alice")
+
+    APIClient().post(TOKEN_URL, {"username": "alice", "password": "wrong"})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM t_cache ORDER BY cache_key")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert [key.split("_")[1:3] for key in keys] == [["token", "ip"], ["token", "username"]]
+    assert "alice" not in "".join(keys)
