@@ -316,3 +316,15 @@ def test_export_schema_generates_without_errors_or_warnings_of_its_own(db, capsy
     problems = capsys.readouterr().err
     assert "CommunicationLogExportView" not in problems
     assert "export" not in problems
+
+
+def test_refused_export_is_audited_without_a_row_count(make_log, reader_client, settings):
+    settings.EXPORT_MAX_ROWS = 1
+    make_log()
+    make_log()
+
+    reader_client.get(EXPORT_URL, {"channel": "sms"})
+
+    assert list(AuditEvent.objects.values("action", "status_code", "filters", "total")) == [
+        {"action": "export", "status_code": 400, "filters": {"channel": "sms"}, "total": None}
+    ]
