@@ -106,6 +106,7 @@ def test_no_logs_gives_zero_totals(reader_client, db):
     assert totals_of(reader_client, {"channel": "sms", "status": "failed"}) == (0, 0)
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_rolling_up_the_counters_keeps_totals_exact(reader_client, mixed_logs, monkeypatch, make_log):
     monkeypatch.setattr(totals, "ROLLUP_AFTER_ROWS", 1)
@@ -118,6 +119,7 @@ def test_rolling_up_the_counters_keeps_totals_exact(reader_client, mixed_logs, m
     assert_every_shape_is_exact(reader_client)
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_truncate_resets_the_counters(reader_client, mixed_logs, make_log):
     with connection.cursor() as cursor:
@@ -127,6 +129,7 @@ def test_truncate_resets_the_counters(reader_client, mixed_logs, make_log):
     assert_every_shape_is_exact(reader_client)
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_counters_serve_channel_and_status_shapes_without_counting_the_table(reader_client, mixed_logs):
     from django.test.utils import CaptureQueriesContext
