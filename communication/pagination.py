@@ -9,9 +9,11 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from commlogs_site.envelope import success_envelope
-from communication.totals import count_logs
+from communication.totals import count_logs, total_of_counted_rows, with_counted_total
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+# A page starting this near the first row is read forwards, its total counted in the same query.
+FORWARD_READ_MAX_ROWS = 1_000
 
 
 def parse_whole_number(request, name, default):
@@ -83,11 +85,26 @@ class LogPagination(BasePagination):
             parse_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size
         )
         self.filters = cleaned_filters(request, view)
+        rows = self.read_first_pages_with_total(queryset)
+        if rows:
+            return rows
         self.total = self.count_matching(queryset)
         self.total_pages = math.ceil(self.total / self.page_size_value)
         if self.page_number > self.total_pages:
             return []
         return read_page(queryset, self.page_number, self.page_size_value, self.total)
+
+    def read_first_pages_with_total(self, queryset):
+        """Rows and counted total in one query for a page near the start; [] when that does not apply."""
+        offset = (self.page_number - 1) * self.page_size_value
+        counted = with_counted_total(queryset, self.filters)
+        if counted is None or offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+            return []
+        rows = list(counted[offset : offset + self.page_size_value])
+        if rows:
+            self.total = total_of_counted_rows(rows, queryset.db)
+            self.total_pages = math.ceil(self.total / self.page_size_value)
+        return rows
 
     def count_matching(self, queryset):
         return count_logs(queryset, getattr(self, "filters", None))

@@ -6,6 +6,8 @@ delta table of migration 0002; every other shape, and every other database, coun
 """
 
 from django.db import connections, transaction
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 
 COUNTER_TABLE = "communication_log_count_delta"
 COUNTER_FILTERS = frozenset({"channel", "status"})
@@ -27,6 +29,29 @@ def uses_counters(connection, filters):
     return connection.vendor == "postgresql" and not any(
         value for name, value in filters.items() if name not in COUNTER_FILTERS
     )
+
+
+def with_counted_total(queryset, filters):
+    """`queryset` with the total in every row, to read rows and total in one round trip; None if uncounted."""
+    if filters is None or not uses_counters(connections[queryset.db], filters):
+        return None
+    channels, statuses = filters.get("channel") or [], filters.get("status") or []
+    return queryset.annotate(
+        counted_total=RawSQL(
+            f"SELECT coalesce(sum(delta), 0) FROM {COUNTER_TABLE} "
+            "WHERE (%s OR channel = ANY(%s)) AND (%s OR status = ANY(%s))",
+            [not channels, channels, not statuses, statuses],
+            output_field=BigIntegerField(),
+        ),
+        counter_rows=RawSQL(f"SELECT count(*) FROM {COUNTER_TABLE}", [], output_field=BigIntegerField()),
+    )
+
+
+def total_of_counted_rows(rows, using):
+    """The total that with_counted_total() put in `rows` (not empty), rolling the counters up when due."""
+    if rows[0].counter_rows > ROLLUP_AFTER_ROWS:
+        roll_up(connections[using])
+    return rows[0].counted_total
 
 
 def count_logs(queryset, filters):
