@@ -25,8 +25,8 @@ def load(results_dir):
 
 def shape_table(record):
     lines = [
-        "| shape | total | ours p50 | ours p95 | plain p50 | plain p95 | speedup | x floor | same answer |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| shape | total | ours p50 | ours p95 | plain p50 | plain p95 | speedup | floor | x floor | same answer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for shape in record["shapes"]:
         if shape["status"] == 200:
@@ -40,7 +40,7 @@ def shape_table(record):
             same = "refused (deep-page rule)"
         lines.append(
             f"| `{shape['shape']}` | {shape['total']:,} | {ours} | {shape['plain_p50']:.1f} ms | "
-            f"{shape['plain_p95']:.1f} ms | {speedup} | {floor} | {same} |"
+            f"{shape['plain_p95']:.1f} ms | {speedup} | {shape['floor']:.1f} ms | {floor} | {same} |"
         )
     return "\n".join(lines)
 
