@@ -69,7 +69,10 @@ def scaling_table(records):
 
 def record_section(record):
     machine = "\n".join(f"- {key}: {value}" for key, value in record["machine"].items())
-    serialization = ", ".join(f"{size} rows: {ms:.2f} ms" for size, ms in record["serialization_ms"].items())
+    serialization = ", ".join(
+        f"{size} rows: {ms['ours']:.2f} ms (DRF's generic field walk: {ms['drf']:.2f} ms)"
+        for size, ms in record["serialization_ms"].items()
+    )
     inserts = ["| writes | with triggers | without triggers | cost |", "|---|---:|---:|---:|"]
     with_triggers, without = record["insert_rows_per_second"].values()
     for kind, rate in with_triggers.items():
@@ -88,7 +91,7 @@ Deep-page limit: {record["deep_page_max_rows"]:,} rows from either end.
 {seeded_line}
 {shape_table(record)}
 
-Serialization (CommunicationLogSerializer, median in-process): {serialization}.
+Serialization of the page's rows (CommunicationLogSerializer, median, in-process): {serialization}.
 
 Insert throughput, rows a second (each run rolled back; "cost" is the share writers lose):
 
