@@ -34,10 +34,12 @@ def parse_whole_number(request, name, default):
 
 def cleaned_filters(request, view):
     """The view's filter values as its FilterSet cleaned them, or None when it has no FilterSet."""
-    filterset_class = getattr(view, "filterset_class", None)
-    if filterset_class is None:
-        return None
-    filterset = filterset_class(request.query_params, request=request)
+    filterset = getattr(request, "log_filterset", None)
+    if filterset is None:
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None:
+            return None
+        filterset = filterset_class(request.query_params, request=request)
     # The filter backend already turned invalid values into a 400, so this is always valid here.
     filterset.is_valid()
     return filterset.form.cleaned_data

@@ -4,7 +4,7 @@ from rest_framework import generics
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAdminUser
 
-from communication.filters import LogFilterSet
+from communication.filters import LogFilterBackend, LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
@@ -17,6 +17,7 @@ class CommunicationLogListView(generics.ListAPIView):
 
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     serializer_class = CommunicationLogSerializer
+    filter_backends = [LogFilterBackend]
     filterset_class = LogFilterSet
     pagination_class = LogPagination
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
