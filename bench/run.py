@@ -53,8 +53,10 @@ from rest_framework.serializers import ModelSerializer  # noqa: E402
 
 from communication.filters import LogFilterSet  # noqa: E402
 from communication.models import CommunicationLog  # noqa: E402
+from communication.pagination import FORWARD_READ_MAX_ROWS  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
+from communication.totals import READ_COUNTERS_SQL, with_counted_total  # noqa: E402
 
 TABLE = CommunicationLog._meta.db_table
 
@@ -226,6 +228,24 @@ def page_rows_sql(params, total):
     return queryset[offset : offset + limit].query.sql_with_params()
 
 
+def our_sql_seconds(params, total):
+    """Median database time of the queries our paginator runs for this shape (rows and total)."""
+    filterset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id"))
+    filterset.is_valid()
+    size = min(int(params.get("page_size", 20)), 100)
+    offset = (int(params.get("page", 1)) - 1) * size
+    counted = with_counted_total(filterset.qs, filterset.form.cleaned_data)
+    if counted is not None and offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+        return raw_sql_seconds(*counted[offset : offset + size].query.sql_with_params())
+    if counted is not None:
+        count_seconds = raw_sql_seconds(READ_COUNTERS_SQL, [])
+    else:
+        count_seconds = raw_sql_seconds(*count_sql(params))
+    if min(offset, max(0, total - offset - size)) > settings.DEEP_PAGE_MAX_ROWS:
+        return count_seconds
+    return count_seconds + raw_sql_seconds(*page_rows_sql(params, total))
+
+
 def raw_sql_seconds(sql, params, repeat=15):
     timings = []
     with connection.cursor() as cursor:
@@ -373,6 +393,7 @@ def run():
                 "plain_p95": percentile(plain, 0.95) * 1000,
                 "floor": floor * 1000,
                 "floor_http": floor_http * 1000,
+                "ours_sql": our_sql_seconds(params, matching) * 1000,
                 "identical": ours_status != 200 or same_answer(ours_body, plain_body),
                 "plan": explain(sql, sql_params),
                 "count_plan": explain(*count_sql(params)),
