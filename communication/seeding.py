@@ -121,7 +121,7 @@ def indexes_rebuilt_after(using="default"):
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem TO '256MB'")
+            cursor.execute("SET maintenance_work_mem TO '1GB'")
             for _, definition in indexes:
                 cursor.execute(definition)
             cursor.execute(f"ANALYZE {table}")
