@@ -124,4 +124,4 @@ LOGGING = {
 
 # A page more than this many rows from both the first and the last matching row is refused (400 naming
 # `page`): its OFFSET would grow with the table. Pages near either end are always served.
-DEEP_PAGE_MAX_ROWS = env.int("DJANGO_DEEP_PAGE_MAX_ROWS", default=10_000)
+DEEP_PAGE_MAX_ROWS = max(0, env.int("DJANGO_DEEP_PAGE_MAX_ROWS", default=10_000))
