@@ -62,3 +62,11 @@ loadtest: install-dev
 
 schemathesis: install-dev
 	tools/schemathesis.sh
+
+# Issue 4: the product against the straightforward implementation on PostgreSQL (DATABASE_URL, or the
+# local commlogs_bench database); writes docs/benchmarks.md. `BENCH_ROWS=10000000 make bench` for 10M.
+BENCH_ROWS ?= 1000000
+
+.PHONY: bench
+bench: install
+	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python bench/run.py

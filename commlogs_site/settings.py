@@ -173,3 +173,7 @@ LOGGING = {
 # Data lifecycle (docs/lifecycle.md): retention of logs (audit events: AUDIT_RETENTION_DAYS above), export cap.
 LOG_RETENTION_DAYS = env.int("DJANGO_LOG_RETENTION_DAYS", default=180)
 EXPORT_MAX_ROWS = env.int("DJANGO_EXPORT_MAX_ROWS", default=100_000)
+
+# A page more than this many rows from both the first and the last matching row is refused (400 naming
+# `page`): its OFFSET would grow with the table. Pages near either end are always served.
+DEEP_PAGE_MAX_ROWS = max(0, env.int("DJANGO_DEEP_PAGE_MAX_ROWS", default=10_000))

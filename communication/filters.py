@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
 
 from communication.models import Channel, CommunicationLog, Status
 
@@ -176,3 +177,12 @@ class LogFilterSet(django_filters.rest_framework.FilterSet):
     class Meta:
         model = CommunicationLog
         fields = []
+
+
+class LogFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, leaving the bound FilterSet on the request for the paginator's totals."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        request.log_filterset = filterset
+        return filterset

@@ -3,13 +3,17 @@
 import math
 import re
 
+from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from commlogs_site.envelope import success_envelope
+from communication.totals import count_logs, total_of_counted_rows, with_counted_total
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+# A page starting this near the first row is read forwards, its total counted in the same query.
+FORWARD_READ_MAX_ROWS = 1_000
 
 
 def parse_whole_number(request, name, default):
@@ -28,6 +32,45 @@ def parse_whole_number(request, name, default):
     return number
 
 
+def cleaned_filters(request, view):
+    """The view's filter values as its FilterSet cleaned them, or None when it has no FilterSet."""
+    filterset = getattr(request, "log_filterset", None)
+    if filterset is None:
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None:
+            return None
+        filterset = filterset_class(request.query_params, request=request)
+    # The filter backend already turned invalid values into a 400, so this is always valid here.
+    filterset.is_valid()
+    return filterset.form.cleaned_data
+
+
+def read_page(queryset, page_number, page_size, total):
+    """The rows of one page, read from whichever end of the ordering is nearer.
+
+    A page past the middle is read in reverse order with a small offset. A page more than
+    DEEP_PAGE_MAX_ROWS rows from both ends is refused: its OFFSET would hold a connection for
+    longer than we allow, and narrowing the filters (such as `created_before`) reaches those rows.
+    """
+    offset = (page_number - 1) * page_size
+    limit = min(page_size, total - offset)
+    offset_from_end = total - offset - limit
+    if min(offset, offset_from_end) > settings.DEEP_PAGE_MAX_ROWS:
+        raise ValidationError(
+            {
+                "page": [
+                    f"is too deep: only pages within {settings.DEEP_PAGE_MAX_ROWS} rows of the first or the last "
+                    "row are served; narrow the filters (for example created_before) to reach the rows between"
+                ]
+            }
+        )
+    if offset <= offset_from_end:
+        return list(queryset[offset : offset + limit])
+    rows = list(queryset.reverse()[offset_from_end : offset_from_end + limit])
+    rows.reverse()
+    return rows
+
+
 class LogPagination(BasePagination):
     """`?page=` and `?page_size=`; a page past the last one is empty, not a 404."""
 
@@ -43,15 +86,30 @@ class LogPagination(BasePagination):
         self.page_size_value = min(
             parse_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size
         )
+        self.filters = cleaned_filters(request, view)
+        rows = self.read_first_pages_with_total(queryset)
+        if rows:
+            return rows
         self.total = self.count_matching(queryset)
         self.total_pages = math.ceil(self.total / self.page_size_value)
         if self.page_number > self.total_pages:
             return []
+        return read_page(queryset, self.page_number, self.page_size_value, self.total)
+
+    def read_first_pages_with_total(self, queryset):
+        """Rows and counted total in one query for a page near the start; [] when that does not apply."""
         offset = (self.page_number - 1) * self.page_size_value
-        return list(queryset[offset : offset + self.page_size_value])
+        counted = with_counted_total(queryset, self.filters)
+        if counted is None or offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+            return []
+        rows = list(counted[offset : offset + self.page_size_value])
+        if rows:
+            self.total = total_of_counted_rows(rows, queryset.db)
+            self.total_pages = math.ceil(self.total / self.page_size_value)
+        return rows
 
     def count_matching(self, queryset):
-        return queryset.count()
+        return count_logs(queryset, getattr(self, "filters", None))
 
     def pagination_info(self):
         return {

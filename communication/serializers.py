@@ -21,6 +21,9 @@ class MaskedRecipientField(serializers.ReadOnlyField):
         return mask_recipient(value)
 
 
+FORMATTERS = {"recipient": mask_recipient, "sent_at": rfc3339, "created_at": rfc3339, "updated_at": rfc3339}
+
+
 class CommunicationLogSerializer(serializers.ModelSerializer):
     """The fourteen keys of one log item, every one always present."""
 
@@ -50,5 +53,10 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance):
-        # DRF writes None without asking the field; the contract wants "" for a missing time.
-        return {key: "" if value is None else value for key, value in super().to_representation(instance).items()}
+        # Built in one pass rather than by DRF's generic walk over bound fields, which costs about ten
+        # times as much per row (docs/benchmarks.md); the fields declared above still describe the schema.
+        item = {}
+        for name in self.Meta.fields:
+            value = getattr(instance, name)
+            item[name] = FORMATTERS[name](value) if name in FORMATTERS else ("" if value is None else value)
+        return item

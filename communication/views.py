@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAdminUser
 
 from commlogs_site.database import statement_timeout
 from communication.audit import AuditedReadMixin
-from communication.filters import LogFilterSet
+from communication.filters import LogFilterBackend, LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
@@ -22,6 +22,7 @@ class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
 
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     serializer_class = CommunicationLogSerializer
+    filter_backends = [LogFilterBackend]
     filterset_class = LogFilterSet
     pagination_class = LogPagination
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]

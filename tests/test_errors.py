@@ -74,10 +74,10 @@ def test_unexpected_error_gets_500_envelope_and_is_logged_without_leaking(reader
 
 
 def test_database_unavailable_gets_503_with_retry_after(reader_client, monkeypatch):
-    def unavailable(self, queryset):
+    def unavailable(self, queryset, request, view=None):
         raise OperationalError('connection to server at "db.internal" (10.0.0.5), port 5432 failed')
 
-    monkeypatch.setattr("communication.pagination.LogPagination.count_matching", unavailable)
+    monkeypatch.setattr("communication.pagination.LogPagination.paginate_queryset", unavailable)
     response = reader_client.get(LOGS_URL)
     body = assert_envelope(response, 503)
     assert int(response["Retry-After"]) > 0

@@ -40,10 +40,10 @@ def assert_database_unavailable_envelope(response):
 def test_database_error_answers_503_envelope_without_host_or_dsn(reader_client, make_log, monkeypatch):
     make_log()
 
-    def fail(self, queryset):
+    def fail(self, queryset, request, view=None):
         raise OperationalError(DSN_LEAK)
 
-    monkeypatch.setattr(LogPagination, "count_matching", fail)
+    monkeypatch.setattr(LogPagination, "paginate_queryset", fail)
     response = reader_client.get(LOGS_URL)
 
     assert_database_unavailable_envelope(response)
@@ -170,16 +170,16 @@ def test_read_past_the_statement_timeout_answers_503_and_the_connection_stays_us
     reader_client, make_log, monkeypatch
 ):
     make_log()
-    original_count = LogPagination.count_matching
+    original_paginate = LogPagination.paginate_queryset
 
-    def slow_count(self, queryset):
+    def slow_paginate(self, queryset, request, view=None):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
-        return original_count(self, queryset)
+        return original_paginate(self, queryset, request, view)
 
-    monkeypatch.setattr(LogPagination, "count_matching", slow_count)
+    monkeypatch.setattr(LogPagination, "paginate_queryset", slow_paginate)
     slow = reader_client.get(LOGS_URL)
-    monkeypatch.setattr(LogPagination, "count_matching", original_count)
+    monkeypatch.setattr(LogPagination, "paginate_queryset", original_paginate)
     backend_pid = connection.connection.info.backend_pid
     fast = reader_client.get(LOGS_URL)
 

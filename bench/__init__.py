@@ -1,0 +1,1 @@
+"""`make bench`: the product against the straightforward implementation, on the same data."""

@@ -1,0 +1,463 @@
+"""`make bench`: seed PostgreSQL, serve both implementations under gunicorn, compare, write docs/benchmarks.md.
+
+Environment: DATABASE_URL (default the local commlogs_bench database), BENCH_ROWS (default 1000000),
+BENCH_REQUESTS (timed requests per shape and implementation, default 25), BENCH_RESULTS (folder of
+per-size JSON results, default bench/results) and BENCH_DOCS (the page to write, default
+docs/benchmarks.md). Timings are client-side wall clock per request, sequential, one gunicorn worker.
+"""
+
+import http.client
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commlogs_bench"
+# Each shape gets at least this many timed requests, however slow the straightforward one is.
+MIN_REQUESTS = 3
+# ...and stops early once one implementation has spent this long on it.
+MAX_SECONDS_PER_SHAPE = 20
+SERIALIZED_ROWS = (20, 50, 100)
+INSERT_ROWS = 20_000
+SINGLE_STATEMENTS = 500
+# Writes are timed in this many alternating rounds, with and without the triggers, for a median.
+WRITE_ROUNDS = 5
+
+os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+if "conn_max_age" not in os.environ["DATABASE_URL"]:
+    # Persistent connections, as production runs; otherwise each request pays a new PostgreSQL backend.
+    separator = "&" if "?" in os.environ["DATABASE_URL"] else "?"
+    os.environ["DATABASE_URL"] += f"{separator}conn_max_age=600"
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ["DJANGO_THROTTLE_LOGS"] = "1000000/min"
+os.environ["DJANGO_SETTINGS_MODULE"] = "commlogs_site.settings"
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.serializers import ModelSerializer  # noqa: E402
+
+from communication.filters import LogFilterSet  # noqa: E402
+from communication.models import CommunicationLog  # noqa: E402
+from communication.pagination import FORWARD_READ_MAX_ROWS  # noqa: E402
+from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
+from communication.serializers import CommunicationLogSerializer  # noqa: E402
+from communication.totals import READ_COUNTERS_SQL, with_counted_total  # noqa: E402
+
+TABLE = CommunicationLog._meta.db_table
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def ensure_database():
+    """Create the database of DATABASE_URL when it does not exist yet."""
+    name = settings.DATABASES["default"]["NAME"]
+    admin_url = os.environ["DATABASE_URL"].split("?")[0].rsplit("/", 1)[0] + "/postgres"
+    exists = subprocess.run(
+        ["psql", admin_url, "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+
+
+def prepare_data(rows):
+    call_command("migrate", verbosity=0)
+    present = CommunicationLog.objects.count()
+    if present < rows:
+        say(f"Seeding {rows - present} rows (table has {present})")
+        started = time.perf_counter()
+        call_command("seed_logs", rows=rows - present, users=max(100, rows // 100), days=90, seed=rows)
+        seeded = (rows - present) / (time.perf_counter() - started) * 60
+        say(f"Seeded at {seeded:,.0f} rows/minute")
+    else:
+        seeded = None
+    with connection.cursor() as cursor:
+        # What autovacuum does in production; index-only scans need the visibility map.
+        cursor.execute(f"VACUUM ANALYZE {TABLE}")
+    user, _ = User.objects.get_or_create(username="bench_reader", defaults={"is_staff": True, "is_superuser": True})
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key, seeded
+
+
+def free_port():
+    while True:
+        port = random.randint(18000, 19999)
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+
+
+def start_server(settings_module):
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            "1",
+            # The straightforward implementation's deep pages take tens of seconds at 10M rows.
+            "--timeout",
+            "600",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "commlogs_site.wsgi:application",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings_module},
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"gunicorn ({settings_module}) did not start")
+
+
+def get(port, path, token):
+    """One request on a new connection: (seconds, status, parsed body)."""
+    started = time.perf_counter()
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    client.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    response = client.getresponse()
+    body = response.read()
+    elapsed = time.perf_counter() - started
+    client.close()
+    return elapsed, response.status, json.loads(body)
+
+
+def query_string(params):
+    from urllib.parse import urlencode
+
+    return "/admin/communication/logs?" + urlencode(params) if params else "/admin/communication/logs"
+
+
+def sample_values():
+    """Real filter values from the data, so every filtered shape matches rows."""
+    row = CommunicationLog.objects.filter(channel="email").order_by("-created_at").values().first()
+    newest = CommunicationLog.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    return row, newest
+
+
+def shapes(total):
+    """(name, params) of every measured shape; `total` places the last and middle pages."""
+    row, newest = sample_values()
+    week_ago = (newest - timedelta(days=7)).strftime("%Y-%m-%d")
+    last_page = max(1, -(-total // 20))
+    return [
+        ("no filter", {}),
+        ("user_id", {"user_id": row["user_id"]}),
+        ("channel=sms", {"channel": "sms"}),
+        ("status=delivered", {"status": "delivered"}),
+        ("channel=email&status=failed", {"channel": "email", "status": "failed"}),
+        ("channel=sms,email&status=failed,pending", {"channel": "sms,email", "status": "failed,pending"}),
+        ("channel=push&status=pending", {"channel": "push", "status": "pending"}),
+        ("user_id&status=delivered", {"user_id": row["user_id"], "status": "delivered"}),
+        ("user_id&channel=email,push", {"user_id": row["user_id"], "channel": "email,push"}),
+        ("page_size=100", {"page_size": 100}),
+        ("page 50", {"page": 50}),
+        ("last page", {"page": last_page}),
+        ("second-to-last page", {"page": max(1, last_page - 1)}),
+        ("middle page", {"page": max(1, last_page // 2)}),
+        ("tenant_id", {"tenant_id": row["tenant_id"]}),
+        ("template_id", {"template_id": row["template_id"]}),
+        ("provider&status=failed", {"provider": row["provider"], "status": "failed"}),
+        ("recipient", {"recipient": row["recipient"]}),
+        ("created_after (last 7 days)", {"created_after": week_ago}),
+        ("created_after&status=failed", {"created_after": week_ago, "status": "failed"}),
+    ]
+
+
+def timed_side_by_side(targets, token):
+    """Time each (port, path) in turn, round after round, so that all see the same load on a shared machine.
+
+    A target leaves the rotation after MIN_REQUESTS once it has spent MAX_SECONDS_PER_SHAPE.
+    Returns, per target, (timings, last status, last body).
+    """
+    requests = int(os.environ.get("BENCH_REQUESTS", "25"))
+    results = [([], None, None) for _ in targets]
+    spent = [0.0 for _ in targets]
+    for _ in range(requests):
+        for index, (port, path) in enumerate(targets):
+            timings = results[index][0]
+            if len(timings) >= MIN_REQUESTS and spent[index] > MAX_SECONDS_PER_SHAPE:
+                continue
+            elapsed, status, body = get(port, path, token)
+            timings.append(elapsed)
+            spent[index] += elapsed
+            results[index] = (timings, status, body)
+    return results
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def page_rows_sql(params, total):
+    """The SQL our paginator runs for the page's rows, to time it raw."""
+    queryset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id")).qs
+    size = min(int(params.get("page_size", 20)), 100)
+    offset = (int(params.get("page", 1)) - 1) * size
+    limit = max(0, min(size, total - offset))
+    from_end = total - offset - limit
+    if offset > from_end:
+        queryset = queryset.reverse()
+        offset = from_end
+    return queryset[offset : offset + limit].query.sql_with_params()
+
+
+def our_sql_seconds(params, total):
+    """Median database time of the queries our paginator runs for this shape (rows and total)."""
+    filterset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id"))
+    filterset.is_valid()
+    size = min(int(params.get("page_size", 20)), 100)
+    offset = (int(params.get("page", 1)) - 1) * size
+    counted = with_counted_total(filterset.qs, filterset.form.cleaned_data)
+    if counted is not None and offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+        return raw_sql_seconds(*counted[offset : offset + size].query.sql_with_params())
+    if counted is not None:
+        count_seconds = raw_sql_seconds(READ_COUNTERS_SQL, [])
+    else:
+        count_seconds = raw_sql_seconds(*count_sql(params))
+    if min(offset, max(0, total - offset - size)) > settings.DEEP_PAGE_MAX_ROWS:
+        return count_seconds
+    return count_seconds + raw_sql_seconds(*page_rows_sql(params, total))
+
+
+def raw_sql_seconds(sql, params, repeat=15):
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def explain(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql, params)
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def count_sql(params):
+    queryset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by()).qs
+    sql, sql_params = queryset.query.sql_with_params()
+    return f"SELECT count(*) FROM ({sql}) AS matching", sql_params
+
+
+def same_answer(ours, plain):
+    def comparable(body):
+        return {key: value for key, value in body.items() if key != "timestamp"}
+
+    return comparable(ours) == comparable(plain)
+
+
+def serialization_timings():
+    """Median milliseconds to serialize n rows: ours, and DRF's generic field walk over the same fields."""
+    results = {}
+    for size in SERIALIZED_ROWS:
+        logs = list(CommunicationLog.objects.order_by("-created_at", "-id")[:size])
+        ours, generic = [], []
+        for _ in range(50):
+            started = time.perf_counter()
+            CommunicationLogSerializer(logs, many=True).data  # noqa: B018
+            ours.append(time.perf_counter() - started)
+            serializer = CommunicationLogSerializer()
+            started = time.perf_counter()
+            [ModelSerializer.to_representation(serializer, log) for log in logs]
+            generic.append(time.perf_counter() - started)
+        results[size] = {"ours": statistics.median(ours) * 1000, "drf": statistics.median(generic) * 1000}
+    return results
+
+
+def timed_writes(kind, rows, ids, triggers):
+    """Seconds to write `rows` (or update `ids`) one way, with or without the counter triggers; rolled back."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not triggers:
+            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+        started = time.perf_counter()
+        if kind == "COPY":
+            write_rows(rows)
+        elif kind == "single-row INSERTs":
+            placeholders = ", ".join(["%s"] * len(rows[0]))
+            for row in rows:
+                cursor.execute(f"INSERT INTO {TABLE} VALUES ({placeholders})", row)
+        else:
+            for row_id in ids:
+                cursor.execute(f"UPDATE {TABLE} SET status = 'failed' WHERE id = %s", [row_id])
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
+
+
+def insert_throughput():
+    """Median rows a second written with and without the counter triggers, alternating runs; all rolled back."""
+    generator = BatchLogGenerator(seed=7, users=1000, now=datetime.now(UTC), days=30)
+    ids = list(CommunicationLog.objects.values_list("id", flat=True)[:SINGLE_STATEMENTS])
+    rates = {True: {}, False: {}}
+    for kind in ("COPY", "single-row INSERTs", "single-row status UPDATEs"):
+        size = INSERT_ROWS if kind == "COPY" else SINGLE_STATEMENTS
+        for triggers in (True, False):
+            rates[triggers][kind] = []
+        for _ in range(WRITE_ROUNDS):
+            rows = generator.rows(size)
+            for triggers in (True, False):
+                rates[triggers][kind].append(size / timed_writes(kind, rows, ids, triggers))
+    return {
+        label: {
+            f"{kind} ({INSERT_ROWS if kind == 'COPY' else SINGLE_STATEMENTS:,} rows)": statistics.median(values)
+            for kind, values in rates[triggers].items()
+        }
+        for label, triggers in (("with triggers", True), ("without triggers", False))
+    }
+
+
+def machine():
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+    return {
+        "cpu": f"{os.cpu_count()} x {cpu}",
+        "memory": f"{memory_kb / 1024 / 1024:.0f} GiB",
+        "postgresql": f"{version} (shared_buffers {shared_buffers})",
+        "python": platform.python_version(),
+        "load average at start": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "note": "the machine is shared with other agents' builds and tests; quote medians and ratios",
+    }
+
+
+def run():
+    rows = int(os.environ.get("BENCH_ROWS", "1000000"))
+    ensure_database()
+    token, seeded_per_minute = prepare_data(rows)
+    total = CommunicationLog.objects.count()
+    info = machine()
+    ours_server, ours_port = start_server("commlogs_site.settings")
+    plain_server, plain_port = start_server("bench.settings")
+    results = []
+    mismatches = []
+    try:
+        say(f"\n{total:,} rows\n")
+        floor_https = []
+        header = f"{'shape':42} {'ours p50':>9} {'p95':>8} {'plain p50':>10} {'p95':>8} {'speedup':>8} {'x floor':>8}"
+        say(header)
+        for name, params in shapes(total):
+            path = query_string(params)
+            for port in (ours_port, plain_port):
+                get(port, path, token)
+            (floor_timings, _, _), (ours, ours_status, ours_body), (plain, plain_status, plain_body) = (
+                timed_side_by_side([(plain_port, "/bench/floor"), (ours_port, path), (plain_port, path)], token)
+            )
+            floor_http = statistics.median(floor_timings)
+            floor_https.append(floor_http)
+            matching = ours_body.get("total", 0) if ours_status == 200 else plain_body.get("total", total)
+            sql, sql_params = page_rows_sql(params, matching)
+            floor = floor_http + raw_sql_seconds(sql, sql_params)
+            if ours_status == 200 and plain_status == 200 and not same_answer(ours_body, plain_body):
+                mismatches.append(name)
+            result = {
+                "shape": name,
+                "params": params,
+                "status": ours_status,
+                "message": ours_body.get("message") if ours_status != 200 else "",
+                "total": matching,
+                "ours_p50": statistics.median(ours) * 1000,
+                "ours_p95": percentile(ours, 0.95) * 1000,
+                "plain_p50": statistics.median(plain) * 1000,
+                "plain_p95": percentile(plain, 0.95) * 1000,
+                "floor": floor * 1000,
+                "floor_http": floor_http * 1000,
+                "ours_sql": our_sql_seconds(params, matching) * 1000,
+                "identical": ours_status != 200 or same_answer(ours_body, plain_body),
+                "plan": explain(sql, sql_params),
+                "count_plan": explain(*count_sql(params)),
+            }
+            results.append(result)
+            say(format_row(result))
+    finally:
+        for server in (ours_server, plain_server):
+            server.terminate()
+            server.wait()
+    serialization = serialization_timings()
+    say(
+        "\nserialization (ours / DRF field walk): "
+        + ", ".join(f"{size} rows {ms['ours']:.2f} / {ms['drf']:.2f} ms" for size, ms in serialization.items())
+    )
+    inserts = insert_throughput()
+    for triggers, kinds in inserts.items():
+        say(f"{triggers}: " + ", ".join(f"{kind} {rate:,.0f}/s" for kind, rate in kinds.items()))
+    record = {
+        "rows": total,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": info,
+        "floor_http_ms": statistics.median(floor_https) * 1000,
+        "seeded_rows_per_minute": seeded_per_minute,
+        "deep_page_max_rows": settings.DEEP_PAGE_MAX_ROWS,
+        "shapes": results,
+        "serialization_ms": serialization,
+        "insert_rows_per_second": inserts,
+    }
+    results_dir = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"rows-{rows}.json").write_text(json.dumps(record, indent=1) + "\n")
+    docs = Path(os.environ.get("BENCH_DOCS", ROOT / "docs" / "benchmarks.md"))
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    from bench.report import benchmarks_page
+
+    docs.write_text(benchmarks_page(results_dir))
+    say(f"\nWrote {docs}")
+    if mismatches:
+        raise SystemExit(f"the two implementations answered differently for: {', '.join(mismatches)}")
+
+
+def format_row(result):
+    ours = f"{result['ours_p50']:9.1f} {result['ours_p95']:8.1f}"
+    if result["status"] != 200:
+        ours = f"{'400':>9} {'':>8}"
+    speedup = result["plain_p50"] / result["ours_p50"]
+    times_floor = result["ours_p50"] / result["floor"]
+    return (
+        f"{result['shape']:42} {ours} {result['plain_p50']:10.1f} {result['plain_p95']:8.1f} "
+        f"{speedup:7.1f}x {times_floor:7.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,74 @@
+"""`manage.py seed_logs`: append many realistic synthetic logs quickly, for benchmarks and load checks."""
+
+import sys
+from contextlib import nullcontext
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.utils import timezone
+from tqdm import tqdm
+
+from communication.models import CommunicationLog
+from communication.seeding import BatchLogGenerator, indexes_rebuilt_after, write_rows
+
+# Rows per COPY statement (and per transaction): large enough to amortise, small enough to show progress.
+BATCH_ROWS = 20_000
+# From this many rows, and when the load at least doubles the table, PostgreSQL indexes are rebuilt after it.
+REBUILD_INDEXES_FROM_ROWS = 100_000
+
+
+def estimated_rows(database):
+    """The planner's row estimate of the PostgreSQL log table: free, where a count is not."""
+    with connections[database].cursor() as cursor:
+        cursor.execute(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+            [CommunicationLog._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+class Command(BaseCommand):
+    help = "Append N realistic synthetic logs (COPY on PostgreSQL), spread over the last D days and U users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, required=True, help="How many logs to append.")
+        parser.add_argument("--users", type=int, default=10_000, help="How many distinct users (default 10000).")
+        parser.add_argument(
+            "--days", type=float, default=90, help="Spread created_at over this many days (default 90)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=None, help="Random seed, for repeatable data (default: random)."
+        )
+        parser.add_argument("--database", default="default", help="Database alias (default 'default').")
+        parser.add_argument(
+            "--keep-indexes",
+            action="store_true",
+            help="On PostgreSQL, never drop and rebuild the indexes around a load at least as big as the table.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
+
+    def handle(self, *args, rows, users, days, seed, database, keep_indexes, no_progress, **options):
+        for name, value in (("--rows", rows), ("--users", users), ("--days", days)):
+            if value <= 0:
+                raise CommandError(f"{name} must be above 0")
+        if database not in connections:
+            raise CommandError(f"--database: unknown alias {database!r}")
+        generator = BatchLogGenerator(seed=seed, users=users, now=timezone.now(), days=days)
+        rebuild = (
+            connections[database].vendor == "postgresql"
+            and not keep_indexes
+            and rows >= REBUILD_INDEXES_FROM_ROWS
+            and rows >= estimated_rows(database)
+        )
+        with indexes_rebuilt_after(database) if rebuild else nullcontext():
+            self.load(generator, rows, database, no_progress)
+        self.stdout.write(f"Appended {rows} logs for {users} users over {days:g} days.")
+
+    def load(self, generator, rows, database, no_progress):
+        with tqdm(total=rows, unit="rows", unit_scale=True, disable=no_progress, file=sys.stderr) as progress:
+            remaining = rows
+            while remaining:
+                batch = generator.rows(min(BATCH_ROWS, remaining))
+                write_rows(batch, using=database)
+                remaining -= len(batch)
+                progress.update(len(batch))

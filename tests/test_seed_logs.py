@@ -1,0 +1,60 @@
+"""`manage.py seed_logs` appends realistic logs that the API counts and pages exactly."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from communication.models import Channel, CommunicationLog, Status
+from tests.conftest import LOGS_URL
+
+
+def seed(**options):
+    out = StringIO()
+    call_command("seed_logs", no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_seed_logs_appends_the_rows_asked_for(db):
+    assert seed(rows=120, users=7, days=3) == "Appended 120 logs for 7 users over 3 days.\n"
+    seed(rows=30, users=7, days=3)
+    assert CommunicationLog.objects.count() == 150
+
+
+def test_seeded_logs_look_like_real_sends(db):
+    seed(rows=400, users=5, days=2, seed=1)
+    logs = list(CommunicationLog.objects.all())
+    assert {log.user_id for log in logs} <= {f"usr_{number:06d}" for number in range(5)}
+    assert {log.channel for log in logs} == set(Channel.values)
+    assert {log.status for log in logs} == set(Status.values)
+    for log in logs:
+        assert re.fullmatch(r"log_[0-9a-f]{20}", log.id)
+        assert (log.sent_at is None) == (log.status == Status.PENDING)
+        assert (log.error != "") == (log.status == Status.FAILED)
+        assert log.created_at <= log.updated_at
+        if log.channel == Channel.EMAIL:
+            assert "@" in log.recipient
+
+
+def test_seeded_logs_are_counted_and_paged_exactly(reader_client):
+    seed(rows=250, users=4, days=1)
+    body = reader_client.get(LOGS_URL, {"status": "delivered,failed", "page": 2, "page_size": 100}).json()
+    expected = CommunicationLog.objects.filter(status__in=["delivered", "failed"]).count()
+    assert body["total"] == expected
+    assert len(body["items"]) == min(100, expected - 100)
+
+
+def test_the_same_seed_gives_the_same_rows(db):
+    seed(rows=20, users=3, days=1, seed=42)
+    first = set(CommunicationLog.objects.values_list("id", "user_id", "channel", "status"))
+    CommunicationLog.objects.all().delete()
+    seed(rows=20, users=3, days=1, seed=42)
+    assert {row[0] for row in first} == set(CommunicationLog.objects.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("option", ["rows", "users", "days"])
+def test_zero_or_negative_sizes_are_refused(db, option):
+    options = {"rows": 10, "users": 2, "days": 1, option: 0}
+    with pytest.raises(CommandError, match=f"--{option} must be above 0"):
+        seed(**options)

@@ -1,0 +1,140 @@
+"""Totals stay exact for every filter shape, whatever wrote, changed or deleted the rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from communication import totals
+from communication.models import CommunicationLog
+from tests.conftest import LOGS_URL
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+MIX = [
+    ("sms", "delivered"),
+    ("sms", "delivered"),
+    ("sms", "failed"),
+    ("email", "failed"),
+    ("email", "pending"),
+    ("email", "delivered"),
+    ("push", "sent"),
+    ("push", "delivered"),
+]
+SHAPES = [
+    {},
+    {"channel": "sms"},
+    {"status": "delivered"},
+    {"channel": "email", "status": "failed"},
+    {"channel": "sms,email"},
+    {"status": "failed,pending"},
+    {"channel": "push,email", "status": "delivered,sent"},
+    {"user_id": "usr_other"},
+    {"user_id": "usr_other", "status": "failed"},
+    {"tenant_id": "tnt_acme01", "channel": "email"},
+    {"provider": "twilio"},
+]
+
+
+@pytest.fixture
+def mixed_logs(make_log):
+    logs = []
+    for number, (channel, status) in enumerate(MIX):
+        extra = {"user_id": "usr_other", "tenant_id": "tnt_acme01", "provider": "twilio"} if number % 3 == 0 else {}
+        logs.append(make_log(channel=channel, status=status, **extra))
+    return logs
+
+
+def expected_total(params):
+    """The count a reader expects, computed without the code under test."""
+    rows = CommunicationLog.objects.all()
+    for name, value in params.items():
+        rows = rows.filter(**{f"{name}__in": value.split(",")})
+    return sum(1 for _ in rows.iterator())
+
+
+def totals_of(client, params):
+    body = client.get(LOGS_URL, params).json()
+    return body["total"], body["pagination"]["total"]
+
+
+def assert_every_shape_is_exact(client):
+    for params in SHAPES:
+        expected = expected_total(params)
+        assert totals_of(client, params) == (expected, expected), params
+
+
+def test_total_is_exact_for_every_filter_shape(reader_client, mixed_logs):
+    assert_every_shape_is_exact(reader_client)
+
+
+def test_total_follows_status_and_channel_changes(reader_client, mixed_logs):
+    CommunicationLog.objects.filter(status="pending").update(status="sent")
+    CommunicationLog.objects.filter(channel="push").update(channel="sms", status="failed")
+    log = CommunicationLog.objects.filter(status="delivered").first()
+    log.status = "failed"
+    log.save()
+    assert_every_shape_is_exact(reader_client)
+
+
+def test_total_follows_deletes_in_batches(reader_client, mixed_logs):
+    CommunicationLog.objects.filter(channel="email").delete()
+    mixed_logs[0].delete()
+    assert_every_shape_is_exact(reader_client)
+    assert totals_of(reader_client, {"channel": "email"}) == (0, 0)
+
+
+def test_updates_of_other_columns_leave_totals_alone(reader_client, mixed_logs):
+    CommunicationLog.objects.update(content="edited", error="x")
+    assert_every_shape_is_exact(reader_client)
+
+
+def test_rows_written_with_raw_sql_are_counted(reader_client, mixed_logs):
+    table = CommunicationLog._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, tenant_id, user_id, channel, provider, template_id, recipient, content, "
+            "status, error, response, created_at, updated_at) "
+            "VALUES ('log_raw1', '', 'usr_raw', 'push', '', '', 'fcm:abc', '', 'failed', '', '', "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+        cursor.execute(f"UPDATE {table} SET status = 'pending' WHERE id = %s", [mixed_logs[1].id])
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [mixed_logs[2].id])
+    assert_every_shape_is_exact(reader_client)
+
+
+def test_no_logs_gives_zero_totals(reader_client, db):
+    assert totals_of(reader_client, {}) == (0, 0)
+    assert totals_of(reader_client, {"channel": "sms", "status": "failed"}) == (0, 0)
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_rolling_up_the_counters_keeps_totals_exact(reader_client, mixed_logs, monkeypatch, make_log):
+    monkeypatch.setattr(totals, "ROLLUP_AFTER_ROWS", 1)
+    for _ in range(3):
+        make_log(channel="email", status="sent")
+    assert_every_shape_is_exact(reader_client)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {totals.COUNTER_TABLE}")
+        assert cursor.fetchone()[0] <= len(set(MIX)) + 1
+    assert_every_shape_is_exact(reader_client)
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_truncate_resets_the_counters(reader_client, mixed_logs, make_log):
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {CommunicationLog._meta.db_table}")
+    assert totals_of(reader_client, {}) == (0, 0)
+    make_log(channel="push", status="sent")
+    assert_every_shape_is_exact(reader_client)
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_counters_serve_channel_and_status_shapes_without_counting_the_table(reader_client, mixed_logs):
+    with CaptureQueriesContext(connection) as queries:
+        reader_client.get(LOGS_URL, {"channel": "sms,email", "status": "delivered"})
+    assert not any('COUNT(*) AS "__count"' in query["sql"] for query in queries)
+    log_queries = [query for query in queries if "communication_communicationlog" in query["sql"]]
+    assert len(log_queries) == 1, "the page's rows and their total come in one query"

@@ -1,0 +1,103 @@
+"""Under concurrent writers (inserts, COPY, status and channel changes, deletes) the totals stay exact."""
+
+import random
+import threading
+
+import pytest
+from django.db import DatabaseError, connection, connections
+
+from communication import totals
+from communication.models import Channel, CommunicationLog, Status
+from communication.seeding import COLUMNS, BatchLogGenerator, write_rows
+from communication.totals import count_logs
+from tests.conftest import BASE_TIME
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
+
+WRITERS = 4
+OPERATIONS_PER_WRITER = 120
+
+
+def random_rows_query(rng):
+    """A few rows from a random place in the id space."""
+    start = f"log_{rng.getrandbits(80):020x}"
+    return (
+        CommunicationLog.objects.filter(id__gt=start).order_by("id").values_list("id", flat=True)[: rng.randint(1, 15)]
+    )
+
+
+def write_concurrently(number, failures):
+    rng = random.Random(number)
+    generator = BatchLogGenerator(seed=number, users=50, now=BASE_TIME, days=5)
+    try:
+        for _ in range(OPERATIONS_PER_WRITER):
+            operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "delete"])
+            try:
+                if operation == "copy":
+                    write_rows(generator.rows(rng.randint(1, 40)))
+                elif operation == "bulk_create":
+                    CommunicationLog.objects.bulk_create(
+                        [CommunicationLog(**dict(zip(COLUMNS, row, strict=True))) for row in generator.rows(5)]
+                    )
+                elif operation == "create":
+                    CommunicationLog.objects.create(**dict(zip(COLUMNS, generator.rows(1)[0], strict=True)))
+                elif operation == "status":
+                    ids = list(random_rows_query(rng))
+                    CommunicationLog.objects.filter(id__in=ids).update(status=rng.choice(Status.values))
+                elif operation == "channel":
+                    ids = list(random_rows_query(rng))
+                    CommunicationLog.objects.filter(id__in=ids).update(channel=rng.choice(Channel.values))
+                else:
+                    CommunicationLog.objects.filter(id__in=list(random_rows_query(rng))).delete()
+            except DatabaseError:
+                # A deadlock between two writers rolls one statement back, with its counter deltas.
+                continue
+    except Exception as error:
+        # Reported to the test thread, which fails on it.
+        failures.append(error)
+    finally:
+        connections.close_all()
+
+
+def read_concurrently(stop, failures):
+    try:
+        while not stop.is_set():
+            count_logs(CommunicationLog.objects.all(), {"channel": [], "status": []})
+    except Exception as error:
+        # Reported to the test thread, which fails on it.
+        failures.append(error)
+    finally:
+        connections.close_all()
+
+
+def test_totals_match_count_after_concurrent_writers(monkeypatch):
+    # Roll up on almost every read, so rollups race with the writers too.
+    monkeypatch.setattr(totals, "ROLLUP_AFTER_ROWS", 5)
+    write_rows(BatchLogGenerator(seed=99, users=50, now=BASE_TIME, days=5).rows(2_000))
+    failures = []
+    stop = threading.Event()
+    reader = threading.Thread(target=read_concurrently, args=(stop, failures))
+    writers = [threading.Thread(target=write_concurrently, args=(number, failures)) for number in range(WRITERS)]
+    reader.start()
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    stop.set()
+    reader.join()
+    assert failures == []
+
+    everything = CommunicationLog.objects.all()
+    shapes = [{"channel": [channel], "status": [status]} for channel in Channel.values for status in Status.values]
+    shapes += [{"channel": [], "status": []}, {"channel": ["sms", "push"], "status": ["failed", "delivered"]}]
+    counted = {str(shape): count_logs(everything, shape) for shape in shapes}
+    actual = {
+        str(shape): everything.filter(**{f"{name}__in": values for name, values in shape.items() if values}).count()
+        for shape in shapes
+    }
+    assert counted == actual
+    assert counted[str({"channel": [], "status": []})] > 2_000
