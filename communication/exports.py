@@ -20,7 +20,7 @@ from communication.audit import AuditedReadMixin
 from communication.filters import LogFilterSet
 from communication.models import AuditEvent, CommunicationLog
 from communication.permissions import CanViewCommunicationLogs
-from communication.schema import LOG_FILTER_PARAMETERS, common_errors, error_response
+from communication.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, error_response
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle
 
@@ -122,16 +122,7 @@ class CommunicationLogExportView(AuditedReadMixin, generics.GenericAPIView):
                 "A filter has a bad value, or more rows match than the cap; the message says which.",
                 "123456 logs match, more than the export cap of 100000; narrow the filters",
             ),
-            401: error_response(
-                401,
-                "No credentials, or an unknown token or inactive user's token.",
-                "Authentication credentials were not provided.",
-            ),
-            403: error_response(
-                403,
-                "Not staff, or without the communication.view_communicationlog permission.",
-                "You need the communication.view_communicationlog permission to read communication logs.",
-            ),
+            **access_errors(),
             **common_errors("GET, HEAD or OPTIONS"),
         },
     )

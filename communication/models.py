@@ -14,6 +14,25 @@ def generate_log_id():
     return f"log_{secrets.token_hex(10)}"
 
 
+# The fourteen keys of one log item, in the contract's order: the API, the CSV export and COPY use them.
+CONTRACT_FIELDS = (
+    "id",
+    "tenant_id",
+    "user_id",
+    "channel",
+    "provider",
+    "template_id",
+    "recipient",
+    "content",
+    "status",
+    "error",
+    "response",
+    "sent_at",
+    "created_at",
+    "updated_at",
+)
+
+
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"

@@ -144,6 +144,22 @@ def error_response(status_code, description, message=None):
     )
 
 
+def access_errors():
+    """401 and 403: who may read communication logs."""
+    return {
+        401: error_response(
+            401,
+            "No credentials, or an unknown token or inactive user's token.",
+            "Authentication credentials were not provided.",
+        ),
+        403: error_response(
+            403,
+            "Not staff, or without the communication.view_communicationlog permission.",
+            "You need the communication.view_communicationlog permission to read communication logs.",
+        ),
+    }
+
+
 def common_errors(allowed_methods):
     """The statuses every endpoint can answer besides its own: 405, 429, 500 and 503."""
     return {
@@ -218,16 +234,7 @@ list_logs_schema = extend_schema_view(
             400: error_response(
                 400, "A parameter has a bad value; the message names it.", "channel: must be one of sms, email, push"
             ),
-            401: error_response(
-                401,
-                "No credentials, or an unknown token or inactive user's token.",
-                "Authentication credentials were not provided.",
-            ),
-            403: error_response(
-                403,
-                "Not staff, or without the communication.view_communicationlog permission.",
-                "You need the communication.view_communicationlog permission to read communication logs.",
-            ),
+            **access_errors(),
             **common_errors("GET, HEAD or OPTIONS"),
         },
     )

@@ -7,25 +7,9 @@ from itertools import accumulate
 
 from django.db import connections, transaction
 
-from communication.models import CommunicationLog, Status
+from communication.models import CONTRACT_FIELDS, CommunicationLog, Status
 from communication.synthetic import CHANNEL_WEIGHTS, ERRORS, PROVIDERS, STATUS_WEIGHTS, TEMPLATES, LogGenerator
 
-COLUMNS = [
-    "id",
-    "tenant_id",
-    "user_id",
-    "channel",
-    "provider",
-    "template_id",
-    "recipient",
-    "content",
-    "status",
-    "error",
-    "response",
-    "sent_at",
-    "created_at",
-    "updated_at",
-]
 # Distinct contents and provider answers drawn per template and per (provider, status).
 VARIANTS = 256
 
@@ -60,7 +44,7 @@ class BatchLogGenerator:
         }
 
     def rows(self, count):
-        """`count` rows as tuples in COLUMNS order."""
+        """`count` rows as tuples in CONTRACT_FIELDS order."""
         rng = self.rng
         users = self.single.users
         user_numbers = [int(rng.random() * len(users)) for _ in range(count)]
@@ -128,17 +112,17 @@ def indexes_rebuilt_after(using="default"):
 
 
 def write_rows(rows, using="default"):
-    """Append rows (tuples in COLUMNS order) in one statement: COPY on PostgreSQL, bulk_create elsewhere."""
+    """Append rows (tuples in CONTRACT_FIELDS order) in one statement: COPY on PostgreSQL, bulk_create elsewhere."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         CommunicationLog.objects.using(using).bulk_create(
-            [CommunicationLog(**dict(zip(COLUMNS, row, strict=True))) for row in rows], batch_size=500
+            [CommunicationLog(**dict(zip(CONTRACT_FIELDS, row, strict=True))) for row in rows], batch_size=500
         )
         return
     table = CommunicationLog._meta.db_table
     with transaction.atomic(using=using), connection.cursor() as cursor:
         # Losing the last batches of synthetic data in a crash costs nothing; waiting for fsync does.
         cursor.execute("SET LOCAL synchronous_commit TO off")
-        with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table} ({', '.join(CONTRACT_FIELDS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

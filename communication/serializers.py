@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from commlogs_site.envelope import rfc3339
 from communication.masking import mask_recipient
-from communication.models import CommunicationLog
+from communication.models import CONTRACT_FIELDS, CommunicationLog
 
 
 class RFC3339Field(serializers.ReadOnlyField):
@@ -34,22 +34,7 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CommunicationLog
-        fields = [
-            "id",
-            "tenant_id",
-            "user_id",
-            "channel",
-            "provider",
-            "template_id",
-            "recipient",
-            "content",
-            "status",
-            "error",
-            "response",
-            "sent_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(CONTRACT_FIELDS)
         read_only_fields = fields
 
     def to_representation(self, instance):

@@ -12,6 +12,23 @@ from communication.models import CommunicationLog
 
 LOGS_URL = "/admin/communication/logs"
 BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
+# The contract's fourteen item keys in its order, written out here so the tests do not trust the code.
+ITEM_KEYS = [
+    "id",
+    "tenant_id",
+    "user_id",
+    "channel",
+    "provider",
+    "template_id",
+    "recipient",
+    "content",
+    "status",
+    "error",
+    "response",
+    "sent_at",
+    "created_at",
+    "updated_at",
+]
 
 
 @pytest.fixture(autouse=True)

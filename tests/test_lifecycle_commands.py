@@ -17,25 +17,9 @@ from communication import lifecycle
 from communication.lifecycle import user_reference
 from communication.management.commands import export_user_logs
 from communication.models import AuditEvent, CommunicationLog
-from tests.conftest import LOGS_URL
+from tests.conftest import ITEM_KEYS, LOGS_URL
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
-ITEM_KEYS = [
-    "id",
-    "tenant_id",
-    "user_id",
-    "channel",
-    "provider",
-    "template_id",
-    "recipient",
-    "content",
-    "status",
-    "error",
-    "response",
-    "sent_at",
-    "created_at",
-    "updated_at",
-]
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import pytest
 from django.db import DatabaseError, connection, connections
 
 from communication import totals
-from communication.models import Channel, CommunicationLog, Status
-from communication.seeding import COLUMNS, BatchLogGenerator, write_rows
+from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
+from communication.seeding import BatchLogGenerator, write_rows
 from communication.totals import count_logs
 from tests.conftest import BASE_TIME
 
@@ -41,10 +41,10 @@ def write_concurrently(number, failures):
                     write_rows(generator.rows(rng.randint(1, 40)))
                 elif operation == "bulk_create":
                     CommunicationLog.objects.bulk_create(
-                        [CommunicationLog(**dict(zip(COLUMNS, row, strict=True))) for row in generator.rows(5)]
+                        [CommunicationLog(**dict(zip(CONTRACT_FIELDS, row, strict=True))) for row in generator.rows(5)]
                     )
                 elif operation == "create":
-                    CommunicationLog.objects.create(**dict(zip(COLUMNS, generator.rows(1)[0], strict=True)))
+                    CommunicationLog.objects.create(**dict(zip(CONTRACT_FIELDS, generator.rows(1)[0], strict=True)))
                 elif operation == "status":
                     ids = list(random_rows_query(rng))
                     CommunicationLog.objects.filter(id__in=ids).update(status=rng.choice(Status.values))

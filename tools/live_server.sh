@@ -31,12 +31,7 @@ start_live_server() {
     export DJANGO_LOG_LEVEL="${DJANGO_LOG_LEVEL:-WARNING}"
     psql "$PG_URL_BASE/postgres" -q -c "CREATE DATABASE $LIVE_DB"
     .venv/bin/python manage.py migrate --noinput -v0
-    .venv/bin/python manage.py createcachetable
-    # seed_logs (the bulk seeder) when this checkout has it and it takes --count; the demo seeder otherwise.
-    if ! { .venv/bin/python manage.py help seed_logs >/dev/null 2>&1 &&
-        .venv/bin/python manage.py seed_logs --count "${LIVE_SEED_COUNT:-5000}"; }; then
-        .venv/bin/python manage.py seed_demo_logs --count "${LIVE_SEED_COUNT:-5000}" --users 200
-    fi
+    .venv/bin/python manage.py seed_logs --rows "${LIVE_SEED_COUNT:-5000}" --users 200 --no-progress
     .venv/bin/python manage.py create_demo_admin --force --username live-admin --password "live-$$-admin" >/dev/null
     API_TOKEN=$(.venv/bin/python manage.py drf_create_token live-admin | awk '{print $3}')
     local port
