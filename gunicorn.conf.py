@@ -2,6 +2,9 @@
 
 # commlogs.access writes one line per request without the query string, which can carry a recipient.
 accesslog = None
+# No cap on the request line (gunicorn's default is 4094 bytes), so a 10,000-character filter value reaches the
+# API and gets its 400 naming the parameter instead of gunicorn's HTML 414; headers keep gunicorn's limits.
+limit_request_line = 0
 # Workers are recycled now and then, so a slow leak cannot grow without bound.
 max_requests = 5000
 max_requests_jitter = 500
