@@ -16,17 +16,22 @@ from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
 
 
-@list_logs_schema
-class CommunicationLogListView(AuditedReadMixin, generics.ListAPIView):
-    """Staff query the send logs of any user, newest first, filtered and paged."""
+class LogReadView(AuditedReadMixin, generics.GenericAPIView):
+    """What every staff read of the logs shares: rows newest first, filters, permission, throttle and audit."""
 
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     serializer_class = CommunicationLogSerializer
     filter_backends = [LogFilterBackend]
     filterset_class = LogFilterSet
-    pagination_class = LogPagination
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
     throttle_classes = [LogsUserThrottle]
+
+
+@list_logs_schema
+class CommunicationLogListView(LogReadView, generics.ListAPIView):
+    """Staff query the send logs of any user, newest first, filtered and paged."""
+
+    pagination_class = LogPagination
 
     def list(self, request, *args, **kwargs):
         with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         rows = CountedRows(
             log_rows(CommunicationLog.objects.filter(user_id=user_id).order_by("-created_at", "-id"), serializer)
         )
-        chunks = csv_chunks(rows, list(serializer.fields)) if output_format == "csv" else jsonl_chunks(rows)
+        chunks = csv_chunks(rows, serializer.Meta.fields) if output_format == "csv" else jsonl_chunks(rows)
         # Written beside the target and renamed once audited, so a failed or interrupted export leaves no file.
         partial = output.with_name(f".{output.name}.partial")
         try:
