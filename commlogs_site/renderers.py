@@ -9,7 +9,7 @@ from rest_framework.pagination import _get_displayed_page_numbers, _get_page_lin
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from communication.masking import mask_recipient
+from communication.masking import mask_parameter
 
 # The request line DRF prints above the response: `<pre ...><b>GET</b> /path?query</pre>`.
 REQUEST_LINE = re.compile(r'(<div class="request-info"[^>]*>\s*<pre class="prettyprint"><b>[A-Z]+</b> )[^<]*(</pre>)')
@@ -59,11 +59,7 @@ class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
         if request is None or not request.query_params.get("recipient"):
             return html
         shown_query = urlencode(
-            [
-                (name, mask_recipient(value) if name == "recipient" else value)
-                for name, values in request.query_params.lists()
-                for value in values
-            ],
+            [(name, mask_parameter(name, value)) for name, values in request.query_params.lists() for value in values],
             safe="*,:@",
         )
         shown_line = escape(f"{request.path}?{shown_query}")

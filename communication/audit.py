@@ -2,7 +2,6 @@
 
 import ipaddress
 import logging
-import unicodedata
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -12,7 +11,8 @@ from rest_framework.throttling import BaseThrottle
 
 from commlogs_site.database import statement_timeout
 from commlogs_site.errors import ServiceUnavailable
-from communication.masking import mask_recipient
+from communication.filters import is_control_character
+from communication.masking import mask_parameter
 from communication.models import AuditEvent
 
 logger = logging.getLogger("commlogs.audit")
@@ -25,7 +25,7 @@ AUDIT_UNAVAILABLE_MESSAGE = "the read could not be recorded in the audit trail; 
 
 def printable(text):
     """The text with control characters replaced: PostgreSQL refuses NUL in text and JSON."""
-    return "".join("\ufffd" if unicodedata.category(character) == "Cc" else character for character in text)
+    return "".join("\ufffd" if is_control_character(character) else character for character in text)
 
 
 def masked_filters(params, names):
@@ -34,7 +34,7 @@ def masked_filters(params, names):
     for name in names:
         values = [value for value in params.getlist(name) if value]
         if values:
-            shown = [mask_recipient(value) if name == "recipient" else value for value in values]
+            shown = [mask_parameter(name, value) for value in values]
             filters[name] = printable(",".join(shown)[:FILTER_VALUE_MAX_LENGTH])
     return filters
 

@@ -19,8 +19,13 @@ DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 OFFSET_DECODED_AS_SPACE = re.compile(r"^(.*\d) (\d{2}:?\d{2})$")
 
 
+def is_control_character(character):
+    """NUL, newline, escape, DEL and the rest of Unicode's Cc category: never valid in a filter value."""
+    return unicodedata.category(character) == "Cc"
+
+
 def has_control_characters(value):
-    return any(unicodedata.category(character) == "Cc" for character in value)
+    return any(is_control_character(character) for character in value)
 
 
 class ExactTextField(forms.CharField):

@@ -56,6 +56,14 @@ def identifier_argument(text):
     return text
 
 
+def add_user_arguments(parser):
+    """The user whose logs a command handles, and the operator it records in the audit trail."""
+    parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
+    parser.add_argument(
+        "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
+    )
+
+
 def positive_int(text):
     """An argparse type: a whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:

@@ -21,3 +21,8 @@ def mask_recipient(recipient):
     if len(recipient) >= LONG_TOKEN_LENGTH:
         return f"{recipient[:4]}{HIDDEN}{recipient[-4:]}"
     return HIDDEN
+
+
+def mask_parameter(name, value):
+    """A query parameter's value as it may be shown or stored: the `recipient` filter masked, others as given."""
+    return mask_recipient(value) if name == "recipient" else value

@@ -176,21 +176,20 @@ def common_errors(allowed_methods):
 
 # The filters whose generated description is not what they accept, and the header of 429 and 503 answers;
 # shared by the list and its CSV export.
+def choice_list_parameter(name, label, choices):
+    """A comma-separated list of enum values, as `channel` and `status` take them."""
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": choices.values}},
+        description=f"{label}: {', '.join(choices.values)}. {CHOICE_LIST_NOTE}",
+        style="form",
+        explode=False,
+    )
+
+
 LOG_FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "channel",
-        {"type": "array", "items": {"type": "string", "enum": Channel.values}},
-        description=f"Send channel: {', '.join(Channel.values)}. {CHOICE_LIST_NOTE}",
-        style="form",
-        explode=False,
-    ),
-    OpenApiParameter(
-        "status",
-        {"type": "array", "items": {"type": "string", "enum": Status.values}},
-        description=f"Send status: {', '.join(Status.values)}. {CHOICE_LIST_NOTE}",
-        style="form",
-        explode=False,
-    ),
+    choice_list_parameter("channel", "Send channel", Channel),
+    choice_list_parameter("status", "Send status", Status),
     OpenApiParameter(
         "created_after",
         OpenApiTypes.STR,

@@ -1,5 +1,11 @@
 from communication.audit import record_audit_event
-from communication.lifecycle import BatchDeleteCommand, actor_for, identifier_argument, user_reference
+from communication.lifecycle import (
+    BatchDeleteCommand,
+    actor_for,
+    add_user_arguments,
+    identifier_argument,
+    user_reference,
+)
 from communication.models import AuditEvent, CommunicationLog
 
 
@@ -10,11 +16,8 @@ class Command(BatchDeleteCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
+        add_user_arguments(parser)
         parser.add_argument("--tenant", type=identifier_argument, help="Erase only the user's logs in this tenant.")
-        parser.add_argument(
-            "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
-        )
         super().add_arguments(parser)
 
     def handle(self, *args, user_id, tenant, actor, dry_run, batch_size, **options):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from communication.audit import record_audit_event
 from communication.exports import UserExportSerializer, csv_chunks, jsonl_chunks, log_rows
-from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, identifier_argument
+from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, add_user_arguments
 from communication.models import AuditEvent, CommunicationLog
 
 FORMATS = ("jsonl", "csv")
@@ -20,13 +20,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
+        add_user_arguments(parser)
         parser.add_argument("--output", required=True, type=Path, help="File to create; it must not exist yet.")
         parser.add_argument(
             "--format", dest="output_format", choices=FORMATS, default="jsonl", help="jsonl (default) or csv."
-        )
-        parser.add_argument(
-            "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
         )
 
     def handle(self, *args, user_id, output, output_format, actor, **options):
