@@ -58,7 +58,7 @@ from communication.models import CommunicationLog  # noqa: E402
 from communication.pagination import FORWARD_READ_MAX_ROWS  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
-from communication.totals import READ_COUNTERS_SQL, with_counted_total  # noqa: E402
+from communication.totals import counted_total_sql, with_counted_total  # noqa: E402
 
 TABLE = CommunicationLog._meta.db_table
 
@@ -240,7 +240,7 @@ def our_sql_seconds(params, total):
     if counted is not None and offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
         return raw_sql_seconds(*counted[offset : offset + size].query.sql_with_params())
     if counted is not None:
-        count_seconds = raw_sql_seconds(READ_COUNTERS_SQL, [])
+        count_seconds = raw_sql_seconds(*counted_total_sql(filterset.form.cleaned_data))
     else:
         count_seconds = raw_sql_seconds(*count_sql(params))
     if min(offset, max(0, total - offset - size)) > settings.DEEP_PAGE_MAX_ROWS:

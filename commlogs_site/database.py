@@ -1,18 +1,20 @@
-"""Database plumbing for API reads: a statement timeout that cancels a slow query and frees the connection."""
+"""Database plumbing for API requests: a statement timeout that cancels a slow query and frees the connection."""
 
-from contextlib import contextmanager
-
-from django.db import connection, transaction
+from django.db import connection
 
 
-@contextmanager
-def statement_timeout(milliseconds):
-    """Run the block in a transaction whose statements PostgreSQL cancels after `milliseconds` (0: no limit)."""
-    if connection.vendor != "postgresql" or not milliseconds:
-        yield
-        return
-    # A local setting ends with the transaction, so the pooled connection goes back with its usual settings.
-    with transaction.atomic():
+def cap_statement_time(milliseconds):
+    """Have PostgreSQL cancel any statement on this connection that runs past `milliseconds` (0: no limit).
+
+    Set for the session, so it costs one round trip per request rather than a transaction around each
+    block; every API request sets it afresh, and management commands, which never do, run uncapped.
+    """
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(milliseconds))])
-        yield
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(int(milliseconds))])
+
+
+def without_statement_timeout(chunks):
+    """Yield from `chunks` with no statement timeout: a streamed download must not stop halfway."""
+    cap_statement_time(0)
+    yield from chunks

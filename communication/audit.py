@@ -2,14 +2,13 @@
 
 import ipaddress
 import logging
+from contextlib import nullcontext
 
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from rest_framework import status
 from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
-from commlogs_site.database import statement_timeout
 from commlogs_site.errors import ServiceUnavailable
 from communication.filters import is_control_character
 from communication.masking import mask_parameter
@@ -44,8 +43,8 @@ def record_audit_event(
 ):
     """Append one audit event; an anonymous or unsaved actor is recorded as none, or as `actor_username`."""
     known_actor = actor if actor is not None and getattr(actor, "pk", None) else None
-    # A savepoint, so a failed write leaves the caller's transaction usable.
-    with transaction.atomic():
+    # Inside a caller's transaction a savepoint keeps it usable if the write fails; alone the INSERT is atomic.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
         return AuditEvent.objects.create(
             actor=known_actor,
             actor_username=known_actor.get_username() if known_actor else actor_username[:ACTOR_USERNAME_MAX_LENGTH],
@@ -113,8 +112,7 @@ class AuditedReadMixin:
             logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
             return super().finalize_response(request, response, *args, **kwargs)
         try:
-            with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
-                self.record_audit(request, response)
+            self.record_audit(request, response)
         except DatabaseError as exc:
             if is_success(response.status_code):
                 logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)

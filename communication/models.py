@@ -128,3 +128,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only: only the retention purge removes them")
+
+
+class RequestWindow(models.Model):
+    """How many requests one client made in the current fixed throttle window; every worker shares it."""
+
+    key = models.CharField(primary_key=True, max_length=200)
+    window_number = models.BigIntegerField(help_text="Seconds since the epoch divided by the window's length.")
+    hits = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "request window"
+        verbose_name_plural = "request windows"
+
+    def __str__(self):
+        return f"{self.key}: {self.hits} in window {self.window_number}"

@@ -5,7 +5,7 @@ from rest_framework import generics
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAdminUser
 
-from commlogs_site.database import statement_timeout
+from commlogs_site.database import cap_statement_time
 from communication.audit import AuditedReadMixin
 from communication.filters import LogFilterBackend, LogFilterSet
 from communication.models import CommunicationLog
@@ -26,16 +26,17 @@ class LogReadView(AuditedReadMixin, generics.GenericAPIView):
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
     throttle_classes = [LogsUserThrottle]
 
+    def initial(self, request, *args, **kwargs):
+        # Before authentication, so the token and throttle lookups are capped like the read and the audit write.
+        cap_statement_time(settings.API_STATEMENT_TIMEOUT_MS)
+        super().initial(request, *args, **kwargs)
+
 
 @list_logs_schema
 class CommunicationLogListView(LogReadView, generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
     pagination_class = LogPagination
-
-    def list(self, request, *args, **kwargs):
-        with statement_timeout(settings.API_STATEMENT_TIMEOUT_MS):
-            return super().list(request, *args, **kwargs)
 
 
 @token_schema

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from communication.models import CommunicationLog
 
 LOGS_URL = "/admin/communication/logs"
+EXPORT_URL = "/admin/communication/logs/export.csv"
 BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
 # The contract's fourteen item keys in its order, written out here so the tests do not trust the code.
 ITEM_KEYS = [

@@ -9,9 +9,7 @@ from django.core.management import call_command
 from communication import exports
 from communication.exports import spreadsheet_safe
 from communication.models import AuditEvent
-from tests.conftest import ITEM_KEYS, LOGS_URL
-
-EXPORT_URL = "/admin/communication/logs/export.csv"
+from tests.conftest import EXPORT_URL, ITEM_KEYS, LOGS_URL
 
 
 def body_text(response):

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from communication.models import AuditEvent
 from communication.pagination import LogPagination
-from tests.conftest import LOGS_URL
+from tests.conftest import EXPORT_URL, LOGS_URL
 from tests.tcp_proxy import TcpProxy, free_port
 
 requires_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
@@ -189,16 +189,28 @@ def test_read_past_the_statement_timeout_answers_503_and_the_connection_stays_us
     assert [event.status_code for event in AuditEvent.objects.order_by("id")] == [503, 200]
 
 
+def statement_timeout_of_this_connection():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_statement_timeout_does_not_outlive_the_read(reader_client, make_log):
+@override_settings(API_STATEMENT_TIMEOUT_MS=700)
+def test_every_api_request_caps_its_statements_and_a_streamed_export_is_not_cut(reader_client, make_log):
     make_log()
-    reader_client.get(LOGS_URL)
+    assert statement_timeout_of_this_connection() == "0"
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone() == ("0",)
+    reader_client.get(LOGS_URL)
+    assert statement_timeout_of_this_connection() == "700ms"
+
+    export = reader_client.get(EXPORT_URL)
+    assert export.status_code == 200
+    assert statement_timeout_of_this_connection() == "700ms"
+    b"".join(export.streaming_content)
+    assert statement_timeout_of_this_connection() == "0"
 
 
 @pytest.mark.postgres

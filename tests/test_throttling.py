@@ -1,13 +1,15 @@
 """Rate limits: a comfortable per-user limit on the logs API, a tight one on the token endpoint."""
 
+import threading
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
+from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle, count_hit
 from tests.conftest import LOGS_URL
 
 TOKEN_URL = "/api/auth/token/"
@@ -124,3 +126,38 @@ def test_default_cache_keeps_throttle_counters_in_the_database_for_every_worker(
         keys = [row[0] for row in cursor.fetchall()]
     assert [key.split("_")[1:3] for key in keys] == [["token", "ip"], ["token", "username"]]
     assert "alice" not in "".join(keys)
+
+
+def test_logs_limit_starts_afresh_in_the_next_window(reader_client, monkeypatch):
+    monkeypatch.setattr(LogsUserThrottle, "THROTTLE_RATES", {"logs": "2/min"})
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(LogsUserThrottle, "timer", lambda self: now[0])
+
+    within = [reader_client.get(LOGS_URL).status_code for _ in range(3)]
+    refused = reader_client.get(LOGS_URL)
+    now[0] += 60
+    next_window = reader_client.get(LOGS_URL).status_code
+
+    assert within == [200, 200, 429]
+    assert refused["Retry-After"] == "60"
+    assert next_window == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_no_hit_is_lost_when_workers_count_the_same_client_at_once():
+    def hit_many():
+        try:
+            for _ in range(50):
+                count_hit("throttle_logs_7", 123)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=hit_many) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert count_hit("throttle_logs_7", 123) == 201

@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, connections
 from communication import totals
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
 from communication.seeding import BatchLogGenerator, write_rows
+from communication.synthetic import PROVIDERS, TENANTS
 from communication.totals import count_logs
 from tests.conftest import BASE_TIME
 
@@ -35,7 +36,7 @@ def write_concurrently(number, failures):
     generator = BatchLogGenerator(seed=number, users=50, now=BASE_TIME, days=5)
     try:
         for _ in range(OPERATIONS_PER_WRITER):
-            operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "delete"])
+            operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "tenant", "delete"])
             try:
                 if operation == "copy":
                     write_rows(generator.rows(rng.randint(1, 40)))
@@ -51,6 +52,11 @@ def write_concurrently(number, failures):
                 elif operation == "channel":
                     ids = list(random_rows_query(rng))
                     CommunicationLog.objects.filter(id__in=ids).update(channel=rng.choice(Channel.values))
+                elif operation == "tenant":
+                    ids = list(random_rows_query(rng))
+                    CommunicationLog.objects.filter(id__in=ids).update(
+                        tenant_id=rng.choice(TENANTS), provider=rng.choice(PROVIDERS[Channel.SMS])
+                    )
                 else:
                     CommunicationLog.objects.filter(id__in=list(random_rows_query(rng))).delete()
             except DatabaseError:
@@ -74,6 +80,11 @@ def read_concurrently(stop, failures):
         connections.close_all()
 
 
+def as_lookup(item):
+    name, value = item
+    return (f"{name}__in", value) if isinstance(value, list) else (name, value)
+
+
 def test_totals_match_count_after_concurrent_writers(monkeypatch):
     # Roll up on almost every read, so rollups race with the writers too.
     monkeypatch.setattr(totals, "ROLLUP_AFTER_ROWS", 5)
@@ -94,9 +105,12 @@ def test_totals_match_count_after_concurrent_writers(monkeypatch):
     everything = CommunicationLog.objects.all()
     shapes = [{"channel": [channel], "status": [status]} for channel in Channel.values for status in Status.values]
     shapes += [{"channel": [], "status": []}, {"channel": ["sms", "push"], "status": ["failed", "delivered"]}]
+    shapes += [{"tenant_id": tenant, "status": ["failed"]} for tenant in TENANTS]
+    shapes += [{"provider": provider, "channel": ["sms"]} for provider in PROVIDERS[Channel.SMS]]
+    shapes += [{"template_id": "tpl_login_code", "tenant_id": TENANTS[0]}]
     counted = {str(shape): count_logs(everything, shape) for shape in shapes}
     actual = {
-        str(shape): everything.filter(**{f"{name}__in": values for name, values in shape.items() if values}).count()
+        str(shape): everything.filter(**{name: value for name, value in map(as_lookup, shape.items()) if value}).count()
         for shape in shapes
     }
     assert counted == actual
