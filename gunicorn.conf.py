@@ -1,5 +1,7 @@
 """gunicorn for `make serve`: address and worker count come from its command line; logs are JSON lines."""
 
+import gc
+
 # commlogs.access writes one line per request without the query string, which can carry a recipient.
 accesslog = None
 # No cap on the request line (gunicorn's default is 4094 bytes), so a 10,000-character filter value reaches the
@@ -15,3 +17,9 @@ logconfig_dict = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json_lines"}},
     "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+
+def post_worker_init(worker):
+    """Put what the worker loaded in the collector's permanent generation: collections then walk only the
+    objects of requests in flight, which saves about a tenth of a request's time (docs/performance.md)."""
+    gc.freeze()

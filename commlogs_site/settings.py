@@ -70,12 +70,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable host must fail fast enough for a 503 within 5 s, not hang for the OS default.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2)
+    # Parameters sent apart from the SQL, and a statement run five times on a connection prepared, so
+    # PostgreSQL stops planning each request's queries afresh. Turn off behind a pooler in transaction mode.
+    if env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 # Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.
 API_STATEMENT_TIMEOUT_MS = env.int("DJANGO_API_STATEMENT_TIMEOUT_MS", default=5000)
+# Readers fold the log counters' delta rows up; turn off when reads go to a replica, and run
+# `manage.py roll_up_log_counters` on the primary every minute instead (docs/performance.md).
+COUNTER_ROLLUP_ON_READ = env.bool("DJANGO_COUNTER_ROLLUP_ON_READ", default=True)
 # Days audit events are kept; the audit purge command deletes older ones.
 AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 
-# The throttle counters must be shared by every gunicorn worker: a table in the same database by default.
+# The login throttles' counters must be shared by every gunicorn worker: a table in the same database by default.
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,6 +8,7 @@ and every other database, counts directly (a `user_id` count is an index scan ov
 rows only).
 """
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import BigIntegerField
 from django.db.models.expressions import RawSQL
@@ -78,8 +79,7 @@ def with_counted_total(queryset, filters):
 
 def total_of_counted_rows(rows, using):
     """The total that with_counted_total() put in `rows` (not empty), rolling the counters up when due."""
-    if rows[0].delta_rows > ROLLUP_AFTER_ROWS:
-        roll_up(connections[using])
+    roll_up_if_due(connections[using], rows[0].delta_rows)
     return rows[0].counted_total
 
 
@@ -92,14 +92,21 @@ def count_logs(queryset, filters):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ({sql}), ({DELTA_ROWS_SQL})", params)
         total, delta_rows = cursor.fetchone()
-    if delta_rows > ROLLUP_AFTER_ROWS:
-        roll_up(connection)
+    roll_up_if_due(connection, delta_rows)
     return int(total)
 
 
+def roll_up_if_due(connection, delta_rows):
+    """Readers roll up once the delta rows pile up, unless a periodic job does it (reads on a replica)."""
+    if settings.COUNTER_ROLLUP_ON_READ and delta_rows > ROLLUP_AFTER_ROWS:
+        roll_up(connection)
+
+
 def roll_up(connection):
-    """Fold the delta rows into the counter tables, unless another session is doing it."""
+    """Fold the delta rows into the counter tables; how many it folded, or None if another session is at it."""
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
-        if cursor.fetchone()[0]:
-            cursor.execute(ROLLUP_SQL)
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(ROLLUP_SQL)
+        return cursor.rowcount

@@ -34,6 +34,7 @@ print(json.dumps({
     "connect_timeout": database.get("OPTIONS", {}).get("connect_timeout"),
     "API_STATEMENT_TIMEOUT_MS": s.API_STATEMENT_TIMEOUT_MS,
     "AUDIT_RETENTION_DAYS": s.AUDIT_RETENTION_DAYS,
+    "COUNTER_ROLLUP_ON_READ": s.COUNTER_ROLLUP_ON_READ,
 }))
 """
 
@@ -89,6 +90,7 @@ def test_https_turns_on_hsts_ssl_redirect_and_secure_cookies():
         "connect_timeout": None,
         "API_STATEMENT_TIMEOUT_MS": 5000,
         "AUDIT_RETENTION_DAYS": 365,
+        "COUNTER_ROLLUP_ON_READ": True,
     }
 
 
@@ -108,13 +110,15 @@ def test_postgresql_connections_get_a_connect_timeout_and_the_timeouts_follow_th
         DJANGO_DB_CONNECT_TIMEOUT="3",
         DJANGO_API_STATEMENT_TIMEOUT_MS="2500",
         DJANGO_AUDIT_RETENTION_DAYS="730",
+        DJANGO_COUNTER_ROLLUP_ON_READ="0",
     )
 
-    assert (probed["connect_timeout"], probed["API_STATEMENT_TIMEOUT_MS"], probed["AUDIT_RETENTION_DAYS"]) == (
-        3,
-        2500,
-        730,
-    )
+    assert (
+        probed["connect_timeout"],
+        probed["API_STATEMENT_TIMEOUT_MS"],
+        probed["AUDIT_RETENTION_DAYS"],
+        probed["COUNTER_ROLLUP_ON_READ"],
+    ) == (3, 2500, 730, False)
 
 
 def test_plain_http_works_without_https(reader_client):

@@ -1,6 +1,9 @@
 """Totals stay exact for every filter shape, whatever wrote, changed or deleted the rows."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -131,6 +134,38 @@ def test_rolling_up_the_counters_keeps_totals_exact(reader_client, mixed_logs, m
         cursor.execute(f"SELECT count(*) FROM {totals.KIND_TABLE}")
         assert cursor.fetchone()[0] == len(set(MIX) | {("email", "sent")})
     assert_every_shape_is_exact(reader_client)
+
+
+def delta_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {totals.DELTA_TABLE}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_with_rollup_on_read_off_only_the_periodic_command_folds_the_counters(
+    reader_client, mixed_logs, monkeypatch, settings
+):
+    monkeypatch.setattr(totals, "ROLLUP_AFTER_ROWS", 1)
+    settings.COUNTER_ROLLUP_ON_READ = False
+    assert_every_shape_is_exact(reader_client)
+    piled_up = delta_rows()
+
+    output = StringIO()
+    call_command("roll_up_log_counters", stdout=output)
+
+    assert piled_up == len(MIX)
+    assert delta_rows() == 0
+    assert output.getvalue().startswith("Rolled the log counters up:")
+    assert_every_shape_is_exact(reader_client)
+
+
+def test_rollup_command_refuses_a_database_without_counters(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL keeps counters")
+    with pytest.raises(CommandError, match="only PostgreSQL keeps log counters"):
+        call_command("roll_up_log_counters")
 
 
 @pytest.mark.postgres
