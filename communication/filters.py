@@ -183,6 +183,13 @@ class LogFilterSet(django_filters.rest_framework.FilterSet):
         model = CommunicationLog
         fields = []
 
+    def get_form_class(self):
+        """Built once per class rather than on every request: its fields depend only on the declarations."""
+        filterset_class = type(self)
+        if "built_form_class" not in filterset_class.__dict__:
+            filterset_class.built_form_class = super().get_form_class()
+        return filterset_class.built_form_class
+
 
 class LogFilterBackend(DjangoFilterBackend):
     """django-filter's backend, leaving the bound FilterSet on the request for the paginator's totals."""

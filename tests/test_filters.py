@@ -1,7 +1,9 @@
 """Every query parameter of the contract: what it matches, and the 400 for each bad value."""
 
 import pytest
+from django.http import QueryDict
 
+from communication.filters import LogFilterSet
 from tests.conftest import LOGS_URL, item_ids
 
 
@@ -216,3 +218,13 @@ class TestCreatedRange:
     def test_empty_created_range_is_ignored(self, reader_client, daily_logs):
         response = reader_client.get(f"{LOGS_URL}?created_after=&created_before=")
         assert response.json()["total"] == 4
+
+
+def test_filter_forms_of_two_requests_keep_their_own_values():
+    first = LogFilterSet(QueryDict("channel=sms&user_id=usr_1"))
+    second = LogFilterSet(QueryDict("channel=email"))
+
+    assert first.is_valid() and second.is_valid()
+    assert (first.form.cleaned_data["channel"], second.form.cleaned_data["channel"]) == (["sms"], ["email"])
+    assert (first.form.cleaned_data["user_id"], second.form.cleaned_data["user_id"]) == ("usr_1", "")
+    assert first.form.fields["channel"] is not second.form.fields["channel"]
