@@ -224,7 +224,8 @@ def test_filter_forms_of_two_requests_keep_their_own_values():
     first = LogFilterSet(QueryDict("channel=sms&user_id=usr_1"))
     second = LogFilterSet(QueryDict("channel=email"))
 
-    assert first.is_valid() and second.is_valid()
+    assert first.is_valid()
+    assert second.is_valid()
     assert (first.form.cleaned_data["channel"], second.form.cleaned_data["channel"]) == (["sms"], ["email"])
     assert (first.form.cleaned_data["user_id"], second.form.cleaned_data["user_id"]) == ("usr_1", "")
     assert first.form.fields["channel"] is not second.form.fields["channel"]
