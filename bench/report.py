@@ -93,11 +93,28 @@ Deep-page limit: {record["deep_page_max_rows"]:,} rows from either end.
 {shape_table(record)}
 
 Serialization of the page's rows (CommunicationLogSerializer, median, in-process): {serialization}.
-
+{breakdown_table(record)}
 Insert throughput, rows a second (each run rolled back; "cost" is the share writers lose):
 
 {insert_table}
 """
+
+
+def breakdown_table(record):
+    """What each step of a page-1 request costs, against the floor; older records have no breakdown."""
+    breakdown = record.get("request_breakdown_ms")
+    if not breakdown:
+        return ""
+    lines = [
+        "",
+        "Where a request's time goes (in-process, Django's test client, median of 300 runs of each step "
+        "alone, so the steps do not add up exactly; bench/breakdown.py):",
+        "",
+        "| step | ms |",
+        "|---|---:|",
+    ]
+    lines += [f"| {step} | {ms:.2f} |" for step, ms in breakdown.items()]
+    return "\n".join(lines) + "\n"
 
 
 def plans_section(record):

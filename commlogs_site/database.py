@@ -1,17 +1,32 @@
 """Database plumbing for API requests: a statement timeout that cancels a slow query and frees the connection."""
 
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 
 def cap_statement_time(milliseconds):
     """Have PostgreSQL cancel any statement on this connection that runs past `milliseconds` (0: no limit).
 
-    Set for the session, so it costs one round trip per request rather than a transaction around each
-    block; every API request sets it afresh, and management commands, which never do, run uncapped.
+    A session setting, made once per connection and value rather than in a transaction around each
+    block: every API request asks for it, and management commands, which never do, run uncapped.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor != "postgresql":
+        return
+    wanted = str(int(milliseconds))
+    # Reconnects now if the connection died, which resets what it remembers (below).
+    connection.ensure_connection()
+    if connection.in_atomic_block or getattr(connection, "capped_statement_time", None) != wanted:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(int(milliseconds))])
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [wanted])
+        # A rollback would undo a setting made inside a transaction, so only one made outside is remembered.
+        connection.capped_statement_time = None if connection.in_atomic_block else wanted
+
+
+@receiver(connection_created)
+def forget_capped_statement_time(sender, connection, **kwargs):
+    """A new connection starts with the server's default timeout."""
+    connection.capped_statement_time = None
 
 
 def without_statement_timeout(chunks):

@@ -102,8 +102,22 @@ def roll_up_if_due(connection, delta_rows):
         roll_up(connection)
 
 
+def roll_up_and_vacuum(connection):
+    """Roll the counters up, then vacuum the delta table: after a bulk load, or from the periodic job.
+
+    Readers sum every page of the delta table, dead rows included, so a table left bloated by a bulk
+    load slows every total until (auto)vacuum empties it. VACUUM cannot run inside a transaction, so
+    there only the roll-up is done. None if another session holds the roll-up.
+    """
+    written = roll_up(connection)
+    if written is not None and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {DELTA_TABLE}")
+    return written
+
+
 def roll_up(connection):
-    """Fold the delta rows into the counter tables; how many it folded, or None if another session is at it."""
+    """Fold the delta rows into the counter tables: the counter rows it wrote, or None if another session is at it."""
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
         if not cursor.fetchone()[0]:

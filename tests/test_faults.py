@@ -216,6 +216,22 @@ def test_every_api_request_caps_its_statements_and_a_streamed_export_is_not_cut(
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
+@override_settings(API_STATEMENT_TIMEOUT_MS=700)
+def test_a_replaced_connection_is_capped_again_on_the_next_request(reader_client, make_log):
+    make_log()
+    reader_client.get(LOGS_URL)
+    old_backend = connection.connection.info.backend_pid
+
+    connection.close()
+    reader_client.get(LOGS_URL)
+
+    assert connection.connection.info.backend_pid != old_backend
+    assert statement_timeout_of_this_connection() == "700ms"
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
 @override_settings(API_STATEMENT_TIMEOUT_MS=200)
 def test_read_whose_audit_write_hangs_is_refused_with_503(reader_client, make_log, monkeypatch):
     make_log()

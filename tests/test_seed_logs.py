@@ -5,7 +5,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from communication import totals
 from communication.models import Channel, CommunicationLog, Status
 from tests.conftest import LOGS_URL
 
@@ -58,3 +60,18 @@ def test_zero_or_negative_sizes_are_refused(db, option):
     options = {"rows": 10, "users": 2, "days": 1, option: 0}
     with pytest.raises(CommandError, match=f"--{option} must be above 0"):
         seed(**options)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_load_leaves_the_counters_folded_and_their_delta_table_empty():
+    seed(rows=41_000, users=50, days=5)
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), pg_relation_size('{totals.DELTA_TABLE}') FROM {totals.DELTA_TABLE}")
+        delta_rows, delta_bytes = cursor.fetchone()
+    everything = CommunicationLog.objects.all()
+    assert (delta_rows, delta_bytes) == (0, 0)
+    assert totals.count_logs(everything, {"status": ["failed"]}) == everything.filter(status="failed").count()
+    assert totals.count_logs(everything, {}) == 41_000
