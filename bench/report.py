@@ -13,7 +13,7 @@ Every figure is client-side wall time of sequential requests to one gunicorn wor
 straightforward implementation in bench/ (DRF PageNumberPagination, `queryset.count()`, OFFSET)
 on the same indexes, data and server settings. The floor is the framework's own cost for an
 authenticated DRF response that runs no query (`/bench/floor`) plus the raw SQL for the page's rows
-(psycopg, median). The machine is shared with other agents' builds and tests, so absolute figures
+(psycopg, median). The machine (2 cores) may be shared with other work, so absolute figures
 wander between runs: read the medians and the ratios.
 """
 

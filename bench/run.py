@@ -362,7 +362,7 @@ def machine():
         "postgresql": f"{version} (shared_buffers {shared_buffers})",
         "python": platform.python_version(),
         "load average at start": " ".join(f"{value:.2f}" for value in os.getloadavg()),
-        "note": "the machine is shared with other agents' builds and tests; quote medians and ratios",
+        "note": "other work on the machine moves absolute figures (see the load average); quote medians and ratios",
     }
 
 
