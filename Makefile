@@ -70,3 +70,9 @@ BENCH_ROWS ?= 1000000
 .PHONY: bench
 bench: install
 	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python bench/run.py
+
+# Issue 4: the API against plain SQL, by a checker that shares no code with the product
+# (docs/independent-check.md); the database `make bench` seeds, or DATABASE_URL.
+.PHONY: independent-check
+independent-check: install
+	$(BIN)/python tools/independent_check.py

@@ -6,7 +6,7 @@ and compares every answer with what plain SQL (psycopg) says, rendered by this f
 of CONTRACT.md. It imports nothing from the project: the only project code it runs is the
 service itself and `manage.py create_demo_admin`, both as separate processes.
 
-    /work/main/.venv/bin/python /work/main/tools/independent_check.py [--database-url URL]
+    .venv/bin/python tools/independent_check.py [--database-url URL]    (or: make independent-check)
 
 What it checks and why: docs/independent-check.md. Exit status 0: every check passed; 1: at least
 one mismatch; 2: the check could not run (no database, the service did not start, ...).
@@ -37,7 +37,8 @@ import psycopg
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT / ".venv" / "bin"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commlogs_bench_1m"
+# The database `make bench` seeds (1M rows by default).
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commlogs_bench"
 TABLE = "communication_communicationlog"
 API_PATH = "/admin/communication/logs"
 
@@ -730,7 +731,8 @@ def new_rows(rng, facts, run_tag, count):
         else:
             created = moment_at(facts, rng.random())
         sent = None if status == "pending" else created + timedelta(seconds=rng.randint(0, 90))
-        recipient = EDGE_RECIPIENTS[number % len(EDGE_RECIPIENTS)] if number % 3 == 0 else f"indep{number}@example.org"
+        edge = EDGE_RECIPIENTS[number // 3 % len(EDGE_RECIPIENTS)]
+        recipient = edge if number % 3 == 0 else f"indep{number}@example.org"
         rows.append(
             (
                 f"log_{secrets.token_hex(10)}",
