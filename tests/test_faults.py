@@ -86,6 +86,16 @@ def server_behind_proxy(database_proxy, tmp_path):
     log.close()
 
 
+@pytest.fixture
+def logs_served_behind_proxy(staff_reader, make_log, server_behind_proxy):
+    """The logs URL of the server behind the proxy and a reader's token, one log served with a 200."""
+    make_log()
+    token = Token.objects.create(user=staff_reader).key
+    logs_url = server_behind_proxy + LOGS_URL
+    assert get(logs_url, token)[0] == 200
+    return logs_url, token
+
+
 def get(url, token):
     """GET with a bearer token: status, headers, body and seconds taken; errors are answers too."""
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
@@ -120,12 +130,9 @@ def assert_served_unavailable_envelope(status, headers, body):
 @pytest.mark.postgres
 @requires_postgres
 def test_database_down_answers_503_then_recovers_without_restart(
-    staff_reader, make_log, database_proxy, server_behind_proxy
+    logs_served_behind_proxy, database_proxy, server_behind_proxy
 ):
-    make_log()
-    token = Token.objects.create(user=staff_reader).key
-    logs_url = server_behind_proxy + LOGS_URL
-    assert get(logs_url, token)[0] == 200
+    logs_url, token = logs_served_behind_proxy
 
     database_proxy.stop()
     *down, seconds = get(logs_url, token)
@@ -141,13 +148,8 @@ def test_database_down_answers_503_then_recovers_without_restart(
 
 @pytest.mark.postgres
 @requires_postgres
-def test_database_that_accepts_but_never_answers_gives_503_then_recovers(
-    staff_reader, make_log, database_proxy, server_behind_proxy
-):
-    make_log()
-    token = Token.objects.create(user=staff_reader).key
-    logs_url = server_behind_proxy + LOGS_URL
-    assert get(logs_url, token)[0] == 200
+def test_database_that_accepts_but_never_answers_gives_503_then_recovers(logs_served_behind_proxy, database_proxy):
+    logs_url, token = logs_served_behind_proxy
 
     database_proxy.stop()
     database_proxy.black_hole = True
