@@ -40,9 +40,14 @@ ON CONFLICT ({KEY}) DO UPDATE SET n = counter.n + excluded.n
 
 
 def uses_counters(connection, filters):
-    """True when the total can come from the counters: PostgreSQL, and only filters the counters are keyed by."""
-    return connection.vendor == "postgresql" and not any(
-        value for name, value in filters.items() if name not in COUNTER_FILTERS
+    """True when the total can come from the counters: PostgreSQL, and only filters the counters are keyed by.
+
+    `filters` is None when the view has no FilterSet: then nothing is known of the rows, so they are counted.
+    """
+    return (
+        filters is not None
+        and connection.vendor == "postgresql"
+        and not any(value for name, value in filters.items() if name not in COUNTER_FILTERS)
     )
 
 
@@ -69,7 +74,7 @@ def counted_total_sql(filters):
 
 def with_counted_total(queryset, filters):
     """`queryset` with the total in every row, to read rows and total in one round trip; None if uncounted."""
-    if filters is None or not uses_counters(connections[queryset.db], filters):
+    if not uses_counters(connections[queryset.db], filters):
         return None
     return queryset.annotate(
         counted_total=RawSQL(*counted_total_sql(filters), output_field=BigIntegerField()),
@@ -86,7 +91,7 @@ def total_of_counted_rows(rows, using):
 def count_logs(queryset, filters):
     """The exact number of rows of `queryset`, which `filters` (cleaned filter values) produced."""
     connection = connections[queryset.db]
-    if filters is None or not uses_counters(connection, filters):
+    if not uses_counters(connection, filters):
         return queryset.count()
     sql, params = counted_total_sql(filters)
     with connection.cursor() as cursor:
