@@ -33,7 +33,8 @@ def shape_table(record):
             ours = f"{shape['ours_p50']:.1f} ms | {shape['ours_p95']:.1f} ms"
             speedup = f"{shape['plain_p50'] / shape['ours_p50']:.1f}x"
             floor = f"{shape['ours_p50'] / shape['floor']:.2f}"
-            same = "yes" if shape["identical"] else "**NO**"
+            plain_status = shape.get("plain_status", 200)
+            same = "yes" if shape["identical"] else f"**NO** (plain: {plain_status})" if plain_status != 200 else "**NO**"
         else:
             ours = f"{shape['status']} in {shape['ours_p50']:.1f} ms | ({shape['message'][:40]}…)"
             speedup = floor = "—"

@@ -25,7 +25,6 @@ ROLLUP_AFTER_ROWS = 500
 # Any constant unique to this lock; two readers never roll up at once.
 ROLLUP_LOCK_KEY = 4_042_026
 
-DELTA_ROWS_SQL = f"SELECT count(*) FROM {DELTA_TABLE}"
 ROLLUP_SQL = f"""
 WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING {KEY}, delta),
 by_kind AS (
@@ -37,6 +36,11 @@ INSERT INTO {SOURCE_TABLE} AS counter ({KEY}, n)
 SELECT {KEY}, sum(delta) FROM moved GROUP BY {KEY}
 ON CONFLICT ({KEY}) DO UPDATE SET n = counter.n + excluded.n
 """
+
+
+def delta_rows_sql():
+    """How many delta rows wait for the roll-up; not counted when readers never roll up (a replica)."""
+    return f"SELECT count(*) FROM {DELTA_TABLE}" if settings.COUNTER_ROLLUP_ON_READ else "SELECT 0"
 
 
 def uses_counters(connection, filters):
@@ -78,7 +82,7 @@ def with_counted_total(queryset, filters):
         return None
     return queryset.annotate(
         counted_total=RawSQL(*counted_total_sql(filters), output_field=BigIntegerField()),
-        delta_rows=RawSQL(DELTA_ROWS_SQL, [], output_field=BigIntegerField()),
+        delta_rows=RawSQL(delta_rows_sql(), [], output_field=BigIntegerField()),
     )
 
 
@@ -95,7 +99,7 @@ def count_logs(queryset, filters):
         return queryset.count()
     sql, params = counted_total_sql(filters)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({sql}), ({DELTA_ROWS_SQL})", params)
+        cursor.execute(f"SELECT ({sql}), ({delta_rows_sql()})", params)
         total, delta_rows = cursor.fetchone()
     roll_up_if_due(connection, delta_rows)
     return int(total)
