@@ -34,7 +34,9 @@ def shape_table(record):
             speedup = f"{shape['plain_p50'] / shape['ours_p50']:.1f}x"
             floor = f"{shape['ours_p50'] / shape['floor']:.2f}"
             plain_status = shape.get("plain_status", 200)
-            same = "yes" if shape["identical"] else f"**NO** (plain: {plain_status})" if plain_status != 200 else "**NO**"
+            same = (
+                "yes" if shape["identical"] else "**NO**" if plain_status == 200 else f"**NO** (plain: {plain_status})"
+            )
         else:
             ours = f"{shape['status']} in {shape['ours_p50']:.1f} ms | ({shape['message'][:40]}…)"
             speedup = floor = "—"

@@ -169,6 +169,8 @@ def shapes(total):
     """(name, params) of every measured shape; `total` places the last and middle pages."""
     row, newest = sample_values()
     week_ago = (newest - timedelta(days=7)).strftime("%Y-%m-%d")
+    month_ago = (newest - timedelta(days=30, hours=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    two_months_ago = (newest - timedelta(days=60)).strftime("%Y-%m-%d")
     last_page = max(1, -(-total // 20))
     return [
         ("no filter", {}),
@@ -191,6 +193,8 @@ def shapes(total):
         ("recipient", {"recipient": row["recipient"]}),
         ("created_after (last 7 days)", {"created_after": week_ago}),
         ("created_after&status=failed", {"created_after": week_ago, "status": "failed"}),
+        ("created_after (30 days, a time)&channel=sms", {"created_after": month_ago, "channel": "sms"}),
+        ("created_before (60 days ago)", {"created_before": two_months_ago}),
     ]
 
 

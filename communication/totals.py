@@ -1,24 +1,33 @@
 """Exact totals for the logs API without counting millions of rows.
 
-On PostgreSQL a total that depends on no filter but `channel`, `status`, `tenant_id`, `provider`
-and `template_id` comes from the trigger-kept counters of migrations 0002 and 0003: delta rows
-that statement-level triggers append, which readers fold now and then into one row per
-(channel, status) and one per (tenant, provider, template, channel, status). Every other shape,
-and every other database, counts directly (a `user_id` count is an index scan over that user's
-rows only).
+On PostgreSQL a total that depends on no filter but `channel`, `status`, `tenant_id`, `provider`,
+`template_id`, `created_after` and `created_before` comes from the trigger-kept counters of
+migrations 0002, 0003 and 0005: delta rows that statement-level triggers append, which readers fold
+now and then into one row per (channel, status), one per (tenant, provider, template, channel,
+status) and one per (UTC day, channel, status). A date range sums the days it wholly covers and
+counts the rows of the part days at its ends. Every other shape (a date range with a tenant,
+provider or template, a range inside one day, `user_id`, `recipient`), and every other database,
+counts directly (a `user_id` count is an index scan over that user's rows only).
 """
+
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import BigIntegerField
 from django.db.models.expressions import RawSQL
 
+from communication.models import CommunicationLog, Status
+
+LOG_TABLE = CommunicationLog._meta.db_table
 DELTA_TABLE = "communication_log_count_delta"
 KIND_TABLE = "communication_log_count"
 SOURCE_TABLE = "communication_log_count_by_source"
+DAY_TABLE = "communication_log_count_by_day"
 LIST_FILTERS = ("channel", "status")
 SOURCE_FILTERS = ("tenant_id", "provider", "template_id")
-COUNTER_FILTERS = frozenset(LIST_FILTERS + SOURCE_FILTERS)
+DATE_FILTERS = ("created_after", "created_before")
+COUNTER_FILTERS = frozenset(LIST_FILTERS + SOURCE_FILTERS + DATE_FILTERS)
 KEY = "tenant_id, provider, template_id, channel, status"
 # Readers fold the delta rows into the counter tables once there are more than this.
 ROLLUP_AFTER_ROWS = 500
@@ -26,11 +35,16 @@ ROLLUP_AFTER_ROWS = 500
 ROLLUP_LOCK_KEY = 4_042_026
 
 ROLLUP_SQL = f"""
-WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING {KEY}, delta),
+WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING {KEY}, day, delta),
 by_kind AS (
     INSERT INTO {KIND_TABLE} AS counter (channel, status, n)
     SELECT channel, status, sum(delta) FROM moved GROUP BY channel, status
     ON CONFLICT (channel, status) DO UPDATE SET n = counter.n + excluded.n
+),
+by_day AS (
+    INSERT INTO {DAY_TABLE} AS counter (day, channel, status, n)
+    SELECT day, channel, status, sum(delta) FROM moved GROUP BY day, channel, status
+    ON CONFLICT (day, channel, status) DO UPDATE SET n = counter.n + excluded.n
 )
 INSERT INTO {SOURCE_TABLE} AS counter ({KEY}, n)
 SELECT {KEY}, sum(delta) FROM moved GROUP BY {KEY}
@@ -43,37 +57,102 @@ def delta_rows_sql():
     return f"SELECT count(*) FROM {DELTA_TABLE}" if settings.COUNTER_ROLLUP_ON_READ else "SELECT 0"
 
 
+def whole_days(after, before):
+    """The midnights (UTC) that start the first whole day of [after, before) and end the last; None when open.
+
+    False when no whole day fits in the range.
+    """
+    first = after and datetime.combine(after.astimezone(UTC).date(), time(), UTC)
+    if first and first < after:
+        if first.date() == date.max:
+            return False
+        first += timedelta(days=1)
+    end = before and datetime.combine(before.astimezone(UTC).date(), time(), UTC)
+    if first and end and first >= end:
+        return False
+    return first, end
+
+
 def uses_counters(connection, filters):
     """True when the total can come from the counters: PostgreSQL, and only filters the counters are keyed by.
 
     `filters` is None when the view has no FilterSet: then nothing is known of the rows, so they are counted.
+    Days are counted per (channel, status) only, so a date range naming a tenant, provider or template is
+    counted directly, and so is a range that holds no whole day (it holds at most a day of rows).
     """
-    return (
-        filters is not None
-        and connection.vendor == "postgresql"
-        and not any(value for name, value in filters.items() if name not in COUNTER_FILTERS)
+    if filters is None or connection.vendor != "postgresql":
+        return False
+    named = {name for name, value in filters.items() if value}
+    if not named <= COUNTER_FILTERS:
+        return False
+    if named.isdisjoint(DATE_FILTERS):
+        return True
+    return named.isdisjoint(SOURCE_FILTERS) and bool(
+        whole_days(filters.get("created_after"), filters.get("created_before"))
     )
+
+
+def matching_conditions(filters, names):
+    """SQL conditions and parameters for the `names` among `filters` (cleaned filter values)."""
+    conditions, params = [], []
+    for name in names:
+        value = filters.get(name)
+        if value and name in LIST_FILTERS:
+            conditions.append(f"{name} = ANY(%s)")
+            params.append(list(value))
+        elif value:
+            conditions.append(f"{name} = %s")
+            params.append(value)
+    return conditions, params
 
 
 def counted_total_sql(filters):
     """SQL and parameters for the sum of the counters that match `filters` (cleaned filter values)."""
-    conditions, params = [], []
-    for name in LIST_FILTERS:
-        if filters.get(name):
-            conditions.append(f"{name} = ANY(%s)")
-            params.append(list(filters[name]))
-    for name in SOURCE_FILTERS:
-        if filters.get(name):
-            conditions.append(f"{name} = %s")
-            params.append(filters[name])
+    if any(filters.get(name) for name in DATE_FILTERS):
+        return counted_range_total_sql(filters)
+    conditions, params = matching_conditions(filters, LIST_FILTERS + SOURCE_FILTERS)
     # The small per-(channel, status) table answers unless a tenant, provider or template is named.
     table = SOURCE_TABLE if any(filters.get(name) for name in SOURCE_FILTERS) else KIND_TABLE
-    where = " AND ".join(conditions) or "TRUE"
-    sql = (
-        f"SELECT coalesce(sum(n), 0) FROM (SELECT n FROM {table} WHERE {where} "
-        f"UNION ALL SELECT delta FROM {DELTA_TABLE} WHERE {where}) AS counters"
+    return sum_of(
+        [(f"SELECT n FROM {table}", conditions, params), (f"SELECT delta FROM {DELTA_TABLE}", conditions, params)]
     )
-    return sql, params * 2
+
+
+def counted_range_total_sql(filters):
+    """The whole days of a date range from the day counters, plus a count of the rows of the part days at its ends."""
+    after, before = filters.get("created_after"), filters.get("created_before")
+    first, end = whole_days(after, before)
+    conditions, params = matching_conditions(filters, LIST_FILTERS)
+    day_conditions = conditions + (["day >= %s"] if first else []) + (["day < %s"] if end else [])
+    day_params = params + ([first.date()] if first else []) + ([end.date()] if end else [])
+    parts = [
+        (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
+        (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
+    ]
+    if filters.get("channel") and not filters.get("status"):
+        # Naming every status lets the part days be an index-only scan of (channel, status, created_at).
+        conditions, params = matching_conditions({**filters, "status": Status.values}, LIST_FILTERS)
+    part_days = [(after, first)] if after and after < first else []
+    part_days += [(end, before)] if before and end < before else []
+    for start, stop in part_days:
+        parts.append(
+            (
+                f"SELECT count(*) FROM {LOG_TABLE}",
+                [*conditions, "created_at >= %s", "created_at < %s"],
+                [*params, start, stop],
+            )
+        )
+    return sum_of(parts)
+
+
+def sum_of(parts):
+    """SQL adding up the single column of each (select, conditions, params) part, and its parameters."""
+    union = " UNION ALL ".join(
+        f"{select} WHERE {' AND '.join(conditions) or 'TRUE'}" for select, conditions, _ in parts
+    )
+    return f"SELECT coalesce(sum(n), 0) FROM ({union}) AS counters(n)", [
+        value for *_, params in parts for value in params
+    ]
 
 
 def with_counted_total(queryset, filters):

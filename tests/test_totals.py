@@ -1,5 +1,6 @@
 """Totals stay exact for every filter shape, whatever wrote, changed or deleted the rows."""
 
+from datetime import datetime
 from io import StringIO
 
 import pytest
@@ -38,25 +39,48 @@ SHAPES = [
     {"provider": "twilio", "status": "failed,delivered"},
     {"template_id": "tpl_welcome"},
     {"tenant_id": "tnt_acme01", "provider": "twilio", "template_id": "tpl_welcome", "channel": "sms"},
+    # Dates: whole days from the day counters, part days counted, and the shapes counted directly.
+    {"created_after": "2026-04-13"},
+    {"created_before": "2026-04-14"},
+    {"created_after": "2026-04-12", "created_before": "2026-04-15", "status": "delivered,failed"},
+    {"created_after": "2026-04-12T10:00:00Z"},
+    {"created_after": "2026-04-12T10:00:00Z", "channel": "push"},
+    {"created_after": "2026-04-13T12:00:00Z", "created_before": "2026-04-15T05:00:00Z", "channel": "email"},
+    {"created_after": "2026-04-11T20:00:00Z", "created_before": "2026-04-14T08:30:00Z", "channel": "sms,email"},
+    {"created_before": "2026-04-13T23:59:59Z", "channel": "push", "status": "delivered"},
+    {"created_after": "2026-04-12T06:00:00Z", "created_before": "2026-04-12T22:00:00Z"},
+    {"created_after": "2026-04-12", "tenant_id": "tnt_acme01"},
+    {"created_after": "2026-04-14", "created_before": "2026-04-12"},
 ]
 
 
 @pytest.fixture
 def mixed_logs(make_log):
+    """The MIX, eleven hours apart: from 2026-04-15 09:00 back over four days (UTC)."""
     logs = []
     for number, (channel, status) in enumerate(MIX):
         extra = {"user_id": "usr_other", "tenant_id": "tnt_acme01", "provider": "twilio"} if number % 3 == 0 else {}
         if number % 2 == 0:
             extra["template_id"] = "tpl_welcome"
-        logs.append(make_log(channel=channel, status=status, **extra))
+        logs.append(make_log(channel=channel, status=status, minutes_ago=60 + number * 660, **extra))
     return logs
+
+
+def as_time(text):
+    """A date filter's value as the contract reads it: a date is midnight UTC."""
+    return datetime.fromisoformat(f"{text}T00:00:00+00:00" if len(text) == 10 else text)
 
 
 def expected_total(params):
     """The count a reader expects, computed without the code under test."""
     rows = CommunicationLog.objects.all()
     for name, value in params.items():
-        rows = rows.filter(**{f"{name}__in": value.split(",")})
+        if name == "created_after":
+            rows = rows.filter(created_at__gte=as_time(value))
+        elif name == "created_before":
+            rows = rows.filter(created_at__lt=as_time(value))
+        else:
+            rows = rows.filter(**{f"{name}__in": value.split(",")})
     return sum(1 for _ in rows.iterator())
 
 
@@ -95,6 +119,14 @@ def test_total_follows_tenant_provider_and_template_changes(reader_client, mixed
     CommunicationLog.objects.filter(channel="sms").update(tenant_id="tnt_acme01", template_id="tpl_welcome")
     CommunicationLog.objects.filter(status="delivered").update(provider="twilio")
     assert_every_shape_is_exact(reader_client)
+
+
+def test_total_follows_rows_moved_to_another_day(reader_client, mixed_logs):
+    CommunicationLog.objects.filter(channel="sms").update(created_at=as_time("2026-04-10T12:00:00Z"))
+    mixed_logs[-1].created_at = as_time("2026-04-15T09:30:00Z")
+    mixed_logs[-1].save()
+    assert_every_shape_is_exact(reader_client)
+    assert totals_of(reader_client, {"created_before": "2026-04-11"}) == (3, 3)
 
 
 def test_updates_of_other_columns_leave_totals_alone(reader_client, mixed_logs):
@@ -180,9 +212,26 @@ def test_truncate_resets_the_counters(reader_client, mixed_logs, make_log):
 
 @pytest.mark.postgres
 @postgres_only
-def test_counters_serve_channel_and_status_shapes_without_counting_the_table(reader_client, mixed_logs):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"channel": "sms,email", "status": "delivered"},
+        {"created_after": "2026-04-12", "status": "failed"},
+        {"created_after": "2026-04-11T20:00:00Z", "created_before": "2026-04-14T08:30:00Z", "channel": "email"},
+    ],
+)
+def test_counters_serve_channel_status_and_date_shapes_without_counting_the_table(reader_client, mixed_logs, params):
     with CaptureQueriesContext(connection) as queries:
-        reader_client.get(LOGS_URL, {"channel": "sms,email", "status": "delivered"})
+        reader_client.get(LOGS_URL, params)
     assert not any('COUNT(*) AS "__count"' in query["sql"] for query in queries)
     log_queries = [query for query in queries if "communication_communicationlog" in query["sql"]]
     assert len(log_queries) == 1, "the page's rows and their total come in one query"
+    assert ("communication_log_count_by_day" in log_queries[0]["sql"]) == ("created_after" in params)
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_day_counters_survive_a_range_at_the_ends_of_the_calendar(reader_client, mixed_logs):
+    assert totals_of(reader_client, {"created_after": "9999-12-31T12:00:00Z"}) == (0, 0)
+    assert totals_of(reader_client, {"created_after": "0001-01-01T00:00:01Z"}) == (len(MIX), len(MIX))
+    assert totals_of(reader_client, {"created_before": "0001-01-02"}) == (0, 0)

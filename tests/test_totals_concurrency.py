@@ -1,7 +1,8 @@
-"""Under concurrent writers (inserts, COPY, status and channel changes, deletes) the totals stay exact."""
+"""Under concurrent writers (inserts, COPY, status, channel and day changes, deletes) the totals stay exact."""
 
 import random
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, connection, connections
@@ -36,7 +37,7 @@ def write_concurrently(number, failures):
     generator = BatchLogGenerator(seed=number, users=50, now=BASE_TIME, days=5)
     try:
         for _ in range(OPERATIONS_PER_WRITER):
-            operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "tenant", "delete"])
+            operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "tenant", "day", "delete"])
             try:
                 if operation == "copy":
                     write_rows(generator.rows(rng.randint(1, 40)))
@@ -56,6 +57,11 @@ def write_concurrently(number, failures):
                     ids = list(random_rows_query(rng))
                     CommunicationLog.objects.filter(id__in=ids).update(
                         tenant_id=rng.choice(TENANTS), provider=rng.choice(PROVIDERS[Channel.SMS])
+                    )
+                elif operation == "day":
+                    ids = list(random_rows_query(rng))
+                    CommunicationLog.objects.filter(id__in=ids).update(
+                        created_at=BASE_TIME - timedelta(minutes=rng.randint(0, 5 * 24 * 60))
                     )
                 else:
                     CommunicationLog.objects.filter(id__in=list(random_rows_query(rng))).delete()
@@ -80,9 +86,12 @@ def read_concurrently(stop, failures):
         connections.close_all()
 
 
+DATE_LOOKUPS = {"created_after": "created_at__gte", "created_before": "created_at__lt"}
+
+
 def as_lookup(item):
     name, value = item
-    return (f"{name}__in", value) if isinstance(value, list) else (name, value)
+    return (f"{name}__in", value) if isinstance(value, list) else (DATE_LOOKUPS.get(name, name), value)
 
 
 def test_totals_match_count_after_concurrent_writers(monkeypatch):
@@ -108,6 +117,11 @@ def test_totals_match_count_after_concurrent_writers(monkeypatch):
     shapes += [{"tenant_id": tenant, "status": ["failed"]} for tenant in TENANTS]
     shapes += [{"provider": provider, "channel": ["sms"]} for provider in PROVIDERS[Channel.SMS]]
     shapes += [{"template_id": "tpl_login_code", "tenant_id": TENANTS[0]}]
+    shapes += [
+        {"created_after": BASE_TIME - timedelta(days=3, hours=5), "channel": ["sms"], "status": []},
+        {"created_before": BASE_TIME - timedelta(days=1), "channel": [], "status": ["failed", "pending"]},
+        {"created_after": BASE_TIME - timedelta(days=4, minutes=7), "created_before": BASE_TIME, "status": []},
+    ]
     counted = {str(shape): count_logs(everything, shape) for shape in shapes}
     actual = {
         str(shape): everything.filter(**{name: value for name, value in map(as_lookup, shape.items()) if value}).count()
