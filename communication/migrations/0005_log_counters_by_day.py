@@ -58,16 +58,19 @@ SELECT {SOURCE_KEY}, sum(delta) FROM moved GROUP BY {SOURCE_KEY}
 ON CONFLICT ({SOURCE_KEY}) DO UPDATE SET n = counter.n + excluded.n;
 """
 
-TRUNCATE_FUNCTION_SQL = """
+COUNTERS_OF_0003 = ("communication_log_count", "communication_log_count_by_source")
+
+
+def truncate_function_sql(counter_tables):
+    """The TRUNCATE trigger's function: empty the delta table and `counter_tables`."""
+    deletes = "".join(f"\n    DELETE FROM {table};" for table in (DELTA_TABLE, *counter_tables))
+    return f"""
 CREATE OR REPLACE FUNCTION communication_log_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM communication_log_count_delta;
-    DELETE FROM communication_log_count;
-    DELETE FROM communication_log_count_by_source;
-    DELETE FROM communication_log_count_by_day;
+BEGIN{deletes}
     RETURN NULL;
 END $$;
 """
+
 
 CREATE_SQL = f"""
 -- Writers wait here until commit, so the backfill below and the new triggers meet exactly.
@@ -85,7 +88,7 @@ CREATE TABLE communication_log_count_by_day (
 );
 
 {trigger_functions_sql(f"{SOURCE_KEY}, day", f"{SOURCE_KEY}, {DAY_OF_CREATED_AT} AS day")}
-{TRUNCATE_FUNCTION_SQL}
+{truncate_function_sql((*COUNTERS_OF_0003, "communication_log_count_by_day"))}
 INSERT INTO communication_log_count_by_day (day, channel, status, n)
 SELECT {DAY_OF_CREATED_AT}, channel, status, count(*) FROM {LOG_TABLE} GROUP BY 1, 2, 3;
 """
@@ -95,14 +98,7 @@ LOCK TABLE {LOG_TABLE} IN SHARE ROW EXCLUSIVE MODE;
 
 {FOLD_DELTAS_OF_0003_SQL}
 {trigger_functions_sql(SOURCE_KEY, SOURCE_KEY)}
-CREATE OR REPLACE FUNCTION communication_log_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM communication_log_count_delta;
-    DELETE FROM communication_log_count;
-    DELETE FROM communication_log_count_by_source;
-    RETURN NULL;
-END $$;
-
+{truncate_function_sql(COUNTERS_OF_0003)}
 ALTER TABLE {DELTA_TABLE} DROP COLUMN day;
 DROP TABLE communication_log_count_by_day;
 """
