@@ -17,10 +17,10 @@ from rest_framework.renderers import JSONRenderer
 from commlogs_site.database import cap_statement_time
 from communication.audit import record_audit_event
 from communication.filters import LogFilterSet
-from communication.models import AuditEvent, CommunicationLog
+from communication.models import CONTRACT_FIELDS, AuditEvent, CommunicationLog
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import count_hit
-from communication.totals import with_counted_total
+from communication.totals import read_rows_with_total
 
 LOGS_PATH = "/admin/communication/logs"
 RUNS = 300
@@ -44,7 +44,7 @@ def request_breakdown(token_key):
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     filterset = LogFilterSet(QueryDict(), queryset=queryset)
     filterset.is_valid()
-    rows = list(with_counted_total(filterset.qs, filterset.form.cleaned_data)[:20])
+    rows, _ = read_rows_with_total(filterset.qs, filterset.form.cleaned_data, CONTRACT_FIELDS, 0, 20)
     serializer = CommunicationLogSerializer(rows, many=True)
     items = serializer.data
     user = Token.objects.get(key=token_key).user
@@ -60,7 +60,7 @@ def request_breakdown(token_key):
         "token lookup": lambda: Token.objects.select_related("user").get(key=token_key),
         "throttle upsert": lambda: count_hit("bench_breakdown", 1),
         "filters (FilterSet, cleaning)": filters,
-        "rows and total (one query, ORM)": lambda: list(with_counted_total(filterset.qs, {})[:20]),
+        "rows and total (one query)": lambda: read_rows_with_total(filterset.qs, {}, CONTRACT_FIELDS, 0, 20),
         "serialize 20 rows": lambda: CommunicationLogSerializer(rows, many=True).data,
         "render JSON": lambda: JSONRenderer().render({"items": items}),
         "audit INSERT": lambda: record_audit_event(

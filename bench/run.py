@@ -55,11 +55,16 @@ from rest_framework.serializers import ModelSerializer  # noqa: E402
 
 from bench.breakdown import request_breakdown  # noqa: E402
 from communication.filters import LogFilterSet  # noqa: E402
-from communication.models import CommunicationLog  # noqa: E402
+from communication.models import CONTRACT_FIELDS, CommunicationLog  # noqa: E402
 from communication.pagination import FORWARD_READ_MAX_ROWS  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
-from communication.totals import counted_total_sql, roll_up_and_vacuum, with_counted_total  # noqa: E402
+from communication.totals import (  # noqa: E402
+    counted_total_sql,
+    roll_up_and_vacuum,
+    rows_with_total_sql,
+    uses_counters,
+)
 
 TABLE = CommunicationLog._meta.db_table
 
@@ -243,11 +248,11 @@ def our_sql_seconds(params, total):
     filterset.is_valid()
     size = min(int(params.get("page_size", 20)), 100)
     offset = (int(params.get("page", 1)) - 1) * size
-    counted = with_counted_total(filterset.qs, filterset.form.cleaned_data)
-    if counted is not None and offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
-        return raw_sql_seconds(*counted[offset : offset + size].query.sql_with_params())
-    if counted is not None:
-        count_seconds = raw_sql_seconds(*counted_total_sql(filterset.form.cleaned_data))
+    filters = filterset.form.cleaned_data
+    if offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+        return raw_sql_seconds(*rows_with_total_sql(filterset.qs, filters, CONTRACT_FIELDS, offset, size))
+    if uses_counters(connection, filters):
+        count_seconds = raw_sql_seconds(*counted_total_sql(filters))
     else:
         count_seconds = raw_sql_seconds(*count_sql(params))
     if min(offset, max(0, total - offset - size)) > settings.DEEP_PAGE_MAX_ROWS:

@@ -9,7 +9,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from commlogs_site.envelope import success_envelope
-from communication.totals import count_logs, total_of_counted_rows, with_counted_total
+from communication.totals import count_logs, read_rows_with_total
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 # A page starting this near the first row is read forwards, its total counted in the same query.
@@ -43,6 +43,19 @@ def cleaned_filters(request, view):
     # The filter backend already turned invalid values into a 400, so this is always valid here.
     filterset.is_valid()
     return filterset.form.cleaned_data
+
+
+def row_fields(view):
+    """The columns a page's rows are read as: the fields the view's serializer lists; () for model instances."""
+    if view is None:
+        return ()
+    fields = getattr(getattr(view.get_serializer_class(), "Meta", None), "fields", ())
+    return tuple(fields) if isinstance(fields, list | tuple) else ()
+
+
+def as_rows(queryset, fields):
+    """`queryset` read as named tuples of `fields`: a model instance per row costs more than the page's query."""
+    return queryset.values_list(*fields, named=True) if fields else queryset
 
 
 def read_page(queryset, page_number, page_size, total):
@@ -87,6 +100,7 @@ class LogPagination(BasePagination):
             parse_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size
         )
         self.filters = cleaned_filters(request, view)
+        self.fields = row_fields(view)
         rows = self.read_first_pages_with_total(queryset)
         if rows:
             return rows
@@ -94,18 +108,18 @@ class LogPagination(BasePagination):
         self.total_pages = math.ceil(self.total / self.page_size_value)
         if self.page_number > self.total_pages:
             return []
-        return read_page(queryset, self.page_number, self.page_size_value, self.total)
+        return read_page(as_rows(queryset, self.fields), self.page_number, self.page_size_value, self.total)
 
     def read_first_pages_with_total(self, queryset):
         """Rows and counted total in one query for a page near the start; [] when that does not apply."""
         offset = (self.page_number - 1) * self.page_size_value
-        counted = with_counted_total(queryset, self.filters)
-        if counted is None or offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
+        if offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
             return []
-        rows = list(counted[offset : offset + self.page_size_value])
-        if rows:
-            self.total = total_of_counted_rows(rows, queryset.db)
-            self.total_pages = math.ceil(self.total / self.page_size_value)
+        read = read_rows_with_total(queryset, self.filters, self.fields, offset, self.page_size_value)
+        if read is None or not read[0]:
+            return []
+        rows, self.total = read
+        self.total_pages = math.ceil(self.total / self.page_size_value)
         return rows
 
     def count_matching(self, queryset):

@@ -8,14 +8,18 @@ status) and one per (UTC day, channel, status). A date range sums the days it wh
 counts the rows of the part days at its ends. Every other shape (a date range with a tenant,
 provider or template, a range inside one day, `user_id`, `recipient`), and every other database,
 counts directly (a `user_id` count is an index scan over that user's rows only).
+
+A page near the start is read with its total in one statement, put together here from the ORM's
+WHERE clause (rows_with_total_sql).
 """
 
+import functools
+from collections import namedtuple
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, transaction
-from django.db.models import BigIntegerField
-from django.db.models.expressions import RawSQL
 
 from communication.models import CommunicationLog, Status
 
@@ -155,20 +159,89 @@ def sum_of(parts):
     ]
 
 
-def with_counted_total(queryset, filters):
-    """`queryset` with the total in every row, to read rows and total in one round trip; None if uncounted."""
-    if not uses_counters(connections[queryset.db], filters):
-        return None
-    return queryset.annotate(
-        counted_total=RawSQL(*counted_total_sql(filters), output_field=BigIntegerField()),
-        delta_rows=RawSQL(delta_rows_sql(), [], output_field=BigIntegerField()),
+def is_plain_table_query(query):
+    """True when `query` reads one table, filtered and ordered by field names, and nothing more."""
+    return (
+        len(query.alias_map) == 1
+        and not (query.annotations or query.extra or query.distinct or query.is_sliced or query.combinator)
+        and all(isinstance(name, str) for name in query.order_by)
     )
 
 
-def total_of_counted_rows(rows, using):
-    """The total that with_counted_total() put in `rows` (not empty), rolling the counters up when due."""
-    roll_up_if_due(connections[using], rows[0].delta_rows)
-    return rows[0].counted_total
+def rows_with_total_sql(queryset, filters, fields, offset, limit):
+    """SQL and parameters for rows [offset, offset + limit) of `queryset`, each with the total and the delta rows.
+
+    Each row holds `fields`, then the total of `queryset`, then how many delta rows wait for the roll-up.
+    The total comes from the counters where uses_counters() allows, else from a count under the same
+    conditions. None when `queryset` is more than one table filtered and ordered by its fields. Only the
+    WHERE clause is compiled by the ORM: compiling the whole statement costs more than PostgreSQL takes to run it.
+    """
+    connection = connections[queryset.db]
+    query = queryset.query
+    if not fields or not is_plain_table_query(query):
+        return None
+    try:
+        where, where_params = query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:
+        where, where_params = "", []
+    except EmptyResultSet:
+        return None
+    quote, meta = connection.ops.quote_name, queryset.model._meta
+    table, condition = quote(meta.db_table), f" WHERE {where}" if where else ""
+    if uses_counters(connection, filters):
+        (total_sql, total_params), waiting_sql = counted_total_sql(filters), delta_rows_sql()
+    else:
+        (total_sql, total_params), waiting_sql = (f"SELECT count(*) FROM {table}{condition}", where_params), "SELECT 0"
+    ordering = ", ".join(
+        f"{quote(meta.get_field(name.lstrip('-')).column)} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in query.order_by
+    )
+    sql = (
+        f"SELECT {', '.join(quote(meta.get_field(name).column) for name in fields)}, ({total_sql}), ({waiting_sql}) "
+        f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT %s OFFSET %s"
+    )
+    return sql, [*total_params, *where_params, limit, offset]
+
+
+def read_rows_with_total(queryset, filters, fields, offset, limit):
+    """(rows, total) in one round trip, rows as named tuples of `fields`; None when rows_with_total_sql() is.
+
+    The total is None when there are no rows: it comes in every row.
+    """
+    statement = rows_with_total_sql(queryset, filters, fields, offset, limit)
+    if statement is None:
+        return None
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        values = cursor.fetchall()
+    if not values:
+        return [], None
+    *_, total, delta_rows = values[0]
+    roll_up_if_due(connection, delta_rows)
+    row, converters = row_class(tuple(fields)), column_converters(connection, queryset.model, tuple(fields))
+    rows = []
+    for columns in values:
+        columns = list(columns[: len(fields)])
+        for position, converter, column in converters:
+            columns[position] = converter(columns[position], column, connection)
+        rows.append(row._make(columns))
+    return rows, int(total)
+
+
+@functools.cache
+def row_class(fields):
+    return namedtuple("Row", fields)
+
+
+def column_converters(connection, model, fields):
+    """(position, converter, column) for each column the ORM converts on reading, such as SQLite's times."""
+    columns = [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
+    return [
+        (position, converter, column)
+        for position, column in enumerate(columns)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    ]
 
 
 def count_logs(queryset, filters):

@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from communication import audit
 from communication.models import AuditEvent
 from communication.throttling import LogsUserThrottle
 from tests.conftest import LOGS_URL
@@ -145,7 +146,7 @@ def audit_writes_fail(monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("audit table unavailable")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+    monkeypatch.setattr(audit, "insert_audit_row", refuse)
 
 
 def test_read_that_cannot_be_audited_is_refused_with_503(reader_client, logs, audit_writes_fail):

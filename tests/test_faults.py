@@ -15,12 +15,22 @@ from django.db import OperationalError, connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
+from commlogs_site.database import cap_statement_time
+from communication import audit
 from communication.models import AuditEvent
 from communication.pagination import LogPagination
 from tests.conftest import EXPORT_URL, LOGS_URL
 from tests.tcp_proxy import TcpProxy, free_port
 
 requires_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+
+@pytest.fixture
+def uncapped_at_teardown(transactional_db):
+    """The flush after the test runs on the test's connection: not under the few milliseconds the test capped."""
+    yield
+    cap_statement_time(0)
+
 
 DSN_LEAK = 'connection to server at "10.20.30.40", port 5432 failed: password authentication failed for user "app"'
 
@@ -167,6 +177,7 @@ def test_database_that_accepts_but_never_answers_gives_503_then_recovers(logs_se
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=50)
 def test_read_past_the_statement_timeout_answers_503_and_the_connection_stays_usable(
     reader_client, make_log, monkeypatch
@@ -200,6 +211,7 @@ def statement_timeout_of_this_connection():
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=700)
 def test_every_api_request_caps_its_statements_and_a_streamed_export_is_not_cut(reader_client, make_log):
     make_log()
@@ -218,6 +230,7 @@ def test_every_api_request_caps_its_statements_and_a_streamed_export_is_not_cut(
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=700)
 def test_a_replaced_connection_is_capped_again_on_the_next_request(reader_client, make_log):
     make_log()
@@ -234,17 +247,18 @@ def test_a_replaced_connection_is_capped_again_on_the_next_request(reader_client
 @pytest.mark.postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=200)
 def test_read_whose_audit_write_hangs_is_refused_with_503(reader_client, make_log, monkeypatch):
     make_log()
-    create = AuditEvent.objects.create
+    insert = audit.insert_audit_row
 
-    def slow_create(**fields):
+    def slow_insert(event):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
-        return create(**fields)
+        insert(event)
 
-    monkeypatch.setattr(AuditEvent.objects, "create", slow_create)
+    monkeypatch.setattr(audit, "insert_audit_row", slow_insert)
     response = reader_client.get(LOGS_URL)
 
     assert response.status_code == 503

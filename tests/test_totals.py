@@ -71,8 +71,8 @@ def as_time(text):
     return datetime.fromisoformat(f"{text}T00:00:00+00:00" if len(text) == 10 else text)
 
 
-def expected_total(params):
-    """The count a reader expects, computed without the code under test."""
+def expected_rows(params):
+    """The rows a reader expects, newest first, computed without the code under test."""
     rows = CommunicationLog.objects.all()
     for name, value in params.items():
         if name == "created_after":
@@ -81,7 +81,11 @@ def expected_total(params):
             rows = rows.filter(created_at__lt=as_time(value))
         else:
             rows = rows.filter(**{f"{name}__in": value.split(",")})
-    return sum(1 for _ in rows.iterator())
+    return sorted(rows.iterator(), key=lambda log: (log.created_at, log.id), reverse=True)
+
+
+def expected_total(params):
+    return len(expected_rows(params))
 
 
 def totals_of(client, params):
@@ -97,6 +101,18 @@ def assert_every_shape_is_exact(client):
 
 def test_total_is_exact_for_every_filter_shape(reader_client, mixed_logs):
     assert_every_shape_is_exact(reader_client)
+
+
+def test_every_page_of_every_shape_holds_its_rows_newest_first(reader_client, mixed_logs):
+    for params in SHAPES:
+        expected = [log.id for log in expected_rows(params)]
+        pages = []
+        for page in range(1, len(expected) // 3 + 2):
+            body = reader_client.get(LOGS_URL, {**params, "page": page, "page_size": 3}).json()
+            assert body["total"] == len(expected), (params, page)
+            pages.append([item["id"] for item in body["items"]])
+        assert sum(pages, []) == expected, params
+        assert all(len(items) == 3 for items in pages[:-1]), params
 
 
 def test_total_follows_status_and_channel_changes(reader_client, mixed_logs):
