@@ -162,7 +162,7 @@ def sum_of(parts):
 def is_plain_table_query(query):
     """True when `query` reads one table, filtered and ordered by field names, and nothing more."""
     return (
-        len(query.alias_map) == 1
+        set(query.alias_map) <= {query.model._meta.db_table}
         and not (query.annotations or query.extra or query.distinct or query.is_sliced or query.combinator)
         and all(isinstance(name, str) for name in query.order_by)
     )
@@ -198,9 +198,11 @@ def rows_with_total_sql(queryset, filters, fields, offset, limit):
     )
     sql = (
         f"SELECT {', '.join(quote(meta.get_field(name).column) for name in fields)}, ({total_sql}), ({waiting_sql}) "
-        f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT %s OFFSET %s"
+        f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT {int(limit)} OFFSET {int(offset)}"
     )
-    return sql, [*total_params, *where_params, limit, offset]
+    # LIMIT and OFFSET are written in, not parameters: a prepared statement with an unknown LIMIT gets
+    # a generic plan costed for many rows, so PostgreSQL would plan every run afresh instead.
+    return sql, [*total_params, *where_params]
 
 
 def read_rows_with_total(queryset, filters, fields, offset, limit):
