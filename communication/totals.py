@@ -139,14 +139,30 @@ def counted_range_total_sql(filters):
     part_days = [(after, first)] if after and after < first else []
     part_days += [(end, before)] if before and end < before else []
     for start, stop in part_days:
-        parts.append(
-            (
-                f"SELECT count(*) FROM {LOG_TABLE}",
-                [*conditions, "created_at >= %s", "created_at < %s"],
-                [*params, start, stop],
-            )
-        )
+        parts += part_day_parts(start, stop, conditions, params)
     return sum_of(parts)
+
+
+def part_day_parts(start, stop, conditions, params):
+    """Parts adding up the matching rows of [start, stop), which lies within one UTC day and touches one of its ends.
+
+    Counted directly, or as the day's counter minus the rows of the rest of the day when the rest is
+    the shorter stretch: either way at most half a day of index entries is read.
+    """
+    day_start = datetime.combine(start.astimezone(UTC).date(), time(), UTC)
+    in_range = [*conditions, "created_at >= %s", "created_at < %s"]
+    if day_start.date() == date.max:
+        return [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
+    day_end = day_start + timedelta(days=1)
+    rest = (day_start, start) if stop == day_end else (stop, day_end)
+    if rest[1] - rest[0] >= stop - start:
+        return [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
+    day_conditions, day_params = [*conditions, "day = %s"], [*params, day_start.date()]
+    return [
+        (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
+        (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
+        (f"SELECT -count(*) FROM {LOG_TABLE}", in_range, [*params, *rest]),
+    ]
 
 
 def sum_of(parts):
