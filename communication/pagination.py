@@ -111,7 +111,7 @@ class LogPagination(BasePagination):
         return read_page(as_rows(queryset, self.fields), self.page_number, self.page_size_value, self.total)
 
     def read_first_pages_with_total(self, queryset):
-        """Rows and counted total in one query for a page near the start; [] when that does not apply."""
+        """Rows and total in one query for a page near the start; [] when that does not apply."""
         offset = (self.page_number - 1) * self.page_size_value
         if offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
             return []
