@@ -61,17 +61,22 @@ def delta_rows_sql():
     return f"SELECT count(*) FROM {DELTA_TABLE}" if settings.COUNTER_ROLLUP_ON_READ else "SELECT 0"
 
 
+def utc_midnight(moment):
+    """The midnight (UTC) that starts the UTC day of `moment`."""
+    return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
+
+
 def whole_days(after, before):
     """The midnights (UTC) that start the first whole day of [after, before) and end the last; None when open.
 
     False when no whole day fits in the range.
     """
-    first = after and datetime.combine(after.astimezone(UTC).date(), time(), UTC)
+    first = after and utc_midnight(after)
     if first and first < after:
         if first.date() == date.max:
             return False
         first += timedelta(days=1)
-    end = before and datetime.combine(before.astimezone(UTC).date(), time(), UTC)
+    end = before and utc_midnight(before)
     if first and end and first >= end:
         return False
     return first, end
@@ -149,14 +154,15 @@ def part_day_parts(start, stop, conditions, params):
     Counted directly, or as the day's counter minus the rows of the rest of the day when the rest is
     the shorter stretch: either way at most half a day of index entries is read.
     """
-    day_start = datetime.combine(start.astimezone(UTC).date(), time(), UTC)
+    day_start = utc_midnight(start)
     in_range = [*conditions, "created_at >= %s", "created_at < %s"]
+    counted_directly = [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
     if day_start.date() == date.max:
-        return [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
+        return counted_directly
     day_end = day_start + timedelta(days=1)
     rest = (day_start, start) if stop == day_end else (stop, day_end)
     if rest[1] - rest[0] >= stop - start:
-        return [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
+        return counted_directly
     day_conditions, day_params = [*conditions, "day = %s"], [*params, day_start.date()]
     return [
         (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
