@@ -12,7 +12,8 @@ def rfc3339(moment):
     """`2026-04-15T10:00:00Z`: UTC, whole seconds, `Z`; a missing time is `""`."""
     if moment is None:
         return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat() writes a year before 1000 with four digits, as RFC 3339 requires; strftime's %Y does not.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def success_envelope(**fields):

@@ -1,6 +1,6 @@
 """The 200 response: exactly the contract's envelope, item keys, strings, times and order."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -77,12 +77,16 @@ def test_failed_log_carries_its_error(reader_client, make_log):
 
 
 def test_times_are_converted_to_utc_and_cut_to_whole_seconds(reader_client, make_log):
-    from datetime import datetime
     from datetime import timezone as dt_timezone
 
     shanghai = dt_timezone(timedelta(hours=8))
     make_log(created_at=datetime(2026, 4, 15, 18, 0, 0, 987654, tzinfo=shanghai))
     assert reader_client.get(LOGS_URL).json()["items"][0]["created_at"] == "2026-04-15T10:00:00Z"
+
+
+def test_a_year_before_1000_keeps_four_digits(reader_client, make_log):
+    make_log(created_at=datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert reader_client.get(LOGS_URL).json()["items"][0]["created_at"] == "0005-01-02T03:04:05Z"
 
 
 def test_items_are_newest_first_then_id_descending(reader_client, make_log):
