@@ -1,5 +1,8 @@
 """Database plumbing for API requests: a statement timeout that cancels a slow query and frees the connection."""
 
+from datetime import UTC
+
+import psycopg
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -33,3 +36,16 @@ def without_statement_timeout(chunks):
     """Yield from `chunks` with no statement timeout: a streamed download must not stop halfway."""
     cap_statement_time(0)
     yield from chunks
+
+
+def load_utc_times_natively(cursor):
+    """Have this cursor read `timestamptz` values with psycopg's own loader, C-compiled where installed.
+
+    Django registers a Python subclass of it that only swaps in the connection's time zone; with it a
+    page of 20 rows (60 times) took 0.24 ms to run and read here, without it 0.09 ms. When that zone is
+    UTC, the session's is too (Django sets it), and psycopg's loader gives the same aware datetimes.
+    """
+    if cursor.db.vendor != "postgresql" or cursor.db.timezone is not UTC:
+        return
+    oid = psycopg.adapters.types["timestamptz"].oid
+    cursor.cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT))

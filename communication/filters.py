@@ -1,5 +1,6 @@
 """The query parameters of the logs API (CONTRACT.md's table), as one django-filter FilterSet."""
 
+import copy
 import re
 import unicodedata
 from datetime import UTC, datetime, time
@@ -119,14 +120,22 @@ class CreatedTimeField(forms.CharField):
             raise invalid from None
 
 
-class ExactTextFilter(django_filters.CharFilter):
+class CopiedShallowly:
+    """A FilterSet deep-copies its declared filters for every request. A request changes nothing of ours
+    but their `model` and `parent`, which a shallow copy has its own of; it costs a third as much."""
+
+    def __deepcopy__(self, memo):
+        return copy.copy(self)
+
+
+class ExactTextFilter(CopiedShallowly, django_filters.CharFilter):
     field_class = ExactTextField
 
     def __init__(self, *, max_length=IDENTIFIER_MAX_LENGTH, **kwargs):
         super().__init__(max_length=max_length, lookup_expr="exact", **kwargs)
 
 
-class ChoiceListFilter(django_filters.Filter):
+class ChoiceListFilter(CopiedShallowly, django_filters.Filter):
     field_class = ChoiceListField
 
     def __init__(self, *, allowed, **kwargs):
@@ -140,7 +149,7 @@ class ChoiceListFilter(django_filters.Filter):
         return super().filter(qs, value)
 
 
-class CreatedTimeFilter(django_filters.Filter):
+class CreatedTimeFilter(CopiedShallowly, django_filters.Filter):
     field_class = CreatedTimeField
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, transaction
 
+from commlogs_site.database import load_utc_times_natively
 from communication.models import CommunicationLog, Status
 
 LOG_TABLE = CommunicationLog._meta.db_table
@@ -237,6 +238,7 @@ def read_rows_with_total(queryset, filters, fields, offset, limit):
         return None
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
+        load_utc_times_natively(cursor)
         cursor.execute(*statement)
         values = cursor.fetchall()
     if not values:
@@ -259,13 +261,20 @@ def row_class(fields):
 
 
 def column_converters(connection, model, fields):
-    """(position, converter, column) for each column the ORM converts on reading, such as SQLite's times."""
-    columns = [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
-    return [
-        (position, converter, column)
-        for position, column in enumerate(columns)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-    ]
+    """(position, converter, column) for each column the ORM converts on reading, such as SQLite's times.
+
+    Worked out once per connection object and columns: it depends on nothing else, and costs a tenth of
+    reading the page.
+    """
+    known = connection.__dict__.setdefault("page_column_converters", {})
+    if (model, fields) not in known:
+        columns = [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
+        known[model, fields] = [
+            (position, converter, column)
+            for position, column in enumerate(columns)
+            for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        ]
+    return known[model, fields]
 
 
 def count_logs(queryset, filters):
