@@ -12,9 +12,10 @@ Every figure is client-side wall time of sequential requests to one gunicorn wor
 20 rows a page unless the shape says otherwise. "ours" is the product; "plain" is the
 straightforward implementation in bench/ (DRF PageNumberPagination, `queryset.count()`, OFFSET)
 on the same indexes, data and server settings. The floor is the framework's own cost for an
-authenticated DRF response that runs no query (`/bench/floor`) plus the raw SQL for the page's rows
-(psycopg, median). The machine (2 cores) may be shared with other work, so absolute figures
-wander between runs: read the medians and the ratios.
+authenticated DRF response that runs no query (`/bench/floor`, on a gunicorn worker of its own) plus
+the raw SQL for the page's rows (psycopg, median). Each round asks the floor, ours and plain in turn,
+so every timed request finds its worker idle since the previous round. The machine (2 cores) may be
+shared with other work, so absolute figures wander between runs: read the medians and the ratios.
 """
 
 
