@@ -9,7 +9,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from commlogs_site.envelope import success_envelope
-from communication.totals import count_logs, read_rows_with_total
+from communication.totals import count_logs, read_rows, read_rows_with_total
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 # A page starting this near the first row is read forwards, its total counted in the same query.
@@ -53,17 +53,13 @@ def row_fields(view):
     return tuple(fields) if isinstance(fields, list | tuple) else ()
 
 
-def as_rows(queryset, fields):
-    """`queryset` read as named tuples of `fields`: a model instance per row costs more than the page's query."""
-    return queryset.values_list(*fields, named=True) if fields else queryset
-
-
-def read_page(queryset, page_number, page_size, total):
-    """The rows of one page, read from whichever end of the ordering is nearer.
+def read_page(queryset, fields, page_number, page_size, total):
+    """The rows of one page as named tuples of `fields`, read from whichever end of the ordering is nearer.
 
     A page past the middle is read in reverse order with a small offset. A page more than
     DEEP_PAGE_MAX_ROWS rows from both ends is refused: its OFFSET would hold a connection for
     longer than we allow, and narrowing the filters (such as `created_before`) reaches those rows.
+    Model instances when there are no `fields`.
     """
     offset = (page_number - 1) * page_size
     limit = min(page_size, total - offset)
@@ -77,10 +73,14 @@ def read_page(queryset, page_number, page_size, total):
                 ]
             }
         )
-    if offset <= offset_from_end:
-        return list(queryset[offset : offset + limit])
-    rows = list(queryset.reverse()[offset_from_end : offset_from_end + limit])
-    rows.reverse()
+    reverse = offset > offset_from_end
+    start = offset_from_end if reverse else offset
+    rows = read_rows(queryset, fields, start, limit, reverse=reverse)
+    if rows is None:
+        ordered = queryset.reverse() if reverse else queryset
+        rows = list((ordered.values_list(*fields, named=True) if fields else ordered)[start : start + limit])
+    if reverse:
+        rows.reverse()
     return rows
 
 
@@ -108,7 +108,7 @@ class LogPagination(BasePagination):
         self.total_pages = math.ceil(self.total / self.page_size_value)
         if self.page_number > self.total_pages:
             return []
-        return read_page(as_rows(queryset, self.fields), self.page_number, self.page_size_value, self.total)
+        return read_page(queryset, self.fields, self.page_number, self.page_size_value, self.total)
 
     def read_first_pages_with_total(self, queryset):
         """Rows and total in one query for a page near the start; [] when that does not apply."""

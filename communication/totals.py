@@ -183,21 +183,23 @@ def sum_of(parts):
 
 
 def is_plain_table_query(query):
-    """True when `query` reads one table, filtered and ordered by field names, and nothing more."""
+    """True when `query` reads one table, filtered and ordered by field names as given, and nothing more."""
     return (
         set(query.alias_map) <= {query.model._meta.db_table}
         and not (query.annotations or query.extra or query.distinct or query.is_sliced or query.combinator)
         and all(isinstance(name, str) for name in query.order_by)
+        and query.standard_ordering
+        and bool(query.order_by or not (query.default_ordering and query.model._meta.ordering))
     )
 
 
-def rows_with_total_sql(queryset, filters, fields, offset, limit):
-    """SQL and parameters for rows [offset, offset + limit) of `queryset`, each with the total and the delta rows.
+def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=None):
+    """SQL and parameters for rows [offset, offset + limit) of `queryset` as `fields`, in its order or the reverse.
 
-    Each row holds `fields`, then the total of `queryset`, then how many delta rows wait for the roll-up.
-    The total comes from the counters where uses_counters() allows, else from a count under the same
-    conditions. None when `queryset` is more than one table filtered and ordered by its fields. Only the
-    WHERE clause is compiled by the ORM: compiling the whole statement costs more than PostgreSQL takes to run it.
+    `more_columns(connection, table, condition, condition_params)` gives SQL for columns to add to each
+    row, and their parameters. None when `queryset` is more than one table filtered and ordered by its
+    fields, or can match nothing. Only the WHERE clause is compiled by the ORM: compiling the whole
+    statement costs more than PostgreSQL takes to run it.
     """
     connection = connections[queryset.db]
     query = queryset.query
@@ -211,21 +213,37 @@ def rows_with_total_sql(queryset, filters, fields, offset, limit):
         return None
     quote, meta = connection.ops.quote_name, queryset.model._meta
     table, condition = quote(meta.db_table), f" WHERE {where}" if where else ""
-    if uses_counters(connection, filters):
-        (total_sql, total_params), waiting_sql = counted_total_sql(filters), delta_rows_sql()
-    else:
-        (total_sql, total_params), waiting_sql = (f"SELECT count(*) FROM {table}{condition}", where_params), "SELECT 0"
+    columns, columns_params = more_columns(connection, table, condition, where_params) if more_columns else ("", [])
     ordering = ", ".join(
-        f"{quote(meta.get_field(name.lstrip('-')).column)} {'DESC' if name.startswith('-') else 'ASC'}"
+        f"{quote(meta.get_field(name.lstrip('-')).column)} {'DESC' if name.startswith('-') != reverse else 'ASC'}"
         for name in query.order_by
     )
     sql = (
-        f"SELECT {', '.join(quote(meta.get_field(name).column) for name in fields)}, ({total_sql}), ({waiting_sql}) "
+        f"SELECT {', '.join(quote(meta.get_field(name).column) for name in fields)}{columns} "
         f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     # LIMIT and OFFSET are written in, not parameters: a prepared statement with an unknown LIMIT gets
     # a generic plan costed for many rows, so PostgreSQL would plan every run afresh instead.
-    return sql, [*total_params, *where_params]
+    return sql, [*columns_params, *where_params]
+
+
+def rows_with_total_sql(queryset, filters, fields, offset, limit):
+    """page_sql() with two more columns in each row: the total of `queryset`, and how many delta rows wait.
+
+    The total comes from the counters where uses_counters() allows, else from a count under the same conditions.
+    """
+
+    def total_columns(connection, table, condition, condition_params):
+        if uses_counters(connection, filters):
+            (total_sql, total_params), waiting_sql = counted_total_sql(filters), delta_rows_sql()
+        else:
+            (total_sql, total_params), waiting_sql = (
+                (f"SELECT count(*) FROM {table}{condition}", condition_params),
+                "SELECT 0",
+            )
+        return f", ({total_sql}), ({waiting_sql})", total_params
+
+    return page_sql(queryset, fields, offset, limit, more_columns=total_columns)
 
 
 def read_rows_with_total(queryset, filters, fields, offset, limit):
@@ -237,22 +255,43 @@ def read_rows_with_total(queryset, filters, fields, offset, limit):
     if statement is None:
         return None
     connection = connections[queryset.db]
-    with connection.cursor() as cursor:
-        load_utc_times_natively(cursor)
-        cursor.execute(*statement)
-        values = cursor.fetchall()
+    values = fetch_all(connection, statement)
     if not values:
         return [], None
     *_, total, delta_rows = values[0]
     roll_up_if_due(connection, delta_rows)
-    row, converters = row_class(tuple(fields)), column_converters(connection, queryset.model, tuple(fields))
+    return named_rows(connection, queryset.model, fields, values), int(total)
+
+
+def read_rows(queryset, fields, offset, limit, *, reverse=False):
+    """Rows [offset, offset + limit) of `queryset`, in its order or the reverse, as named tuples of `fields`.
+
+    None when page_sql() is.
+    """
+    statement = page_sql(queryset, fields, offset, limit, reverse=reverse)
+    if statement is None:
+        return None
+    connection = connections[queryset.db]
+    return named_rows(connection, queryset.model, fields, fetch_all(connection, statement))
+
+
+def fetch_all(connection, statement):
+    with connection.cursor() as cursor:
+        load_utc_times_natively(cursor)
+        cursor.execute(*statement)
+        return cursor.fetchall()
+
+
+def named_rows(connection, model, fields, values):
+    """Each row's first len(fields) values, converted as the ORM would, as a named tuple of `fields`."""
+    row, converters = row_class(tuple(fields)), column_converters(connection, model, tuple(fields))
     rows = []
     for columns in values:
         columns = list(columns[: len(fields)])
         for position, converter, column in converters:
             columns[position] = converter(columns[position], column, connection)
         rows.append(row._make(columns))
-    return rows, int(total)
+    return rows
 
 
 @functools.cache

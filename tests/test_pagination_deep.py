@@ -12,7 +12,13 @@ def eleven_logs(make_log):
     return sorted(logs, key=lambda log: (log.created_at, log.id), reverse=True)
 
 
-def test_every_page_matches_the_newest_first_order_from_either_end(reader_client, eleven_logs):
+# 5 sends every page past the first five rows through the paginator's reading from the nearer end.
+@pytest.mark.parametrize("deep_page_max_rows", [None, 5])
+def test_every_page_matches_the_newest_first_order_from_either_end(
+    reader_client, eleven_logs, settings, deep_page_max_rows
+):
+    if deep_page_max_rows is not None:
+        settings.DEEP_PAGE_MAX_ROWS = deep_page_max_rows
     for page_size in (1, 2, 3, 4, 5, 10, 11):
         pages = -(-len(eleven_logs) // page_size)
         for page in range(1, pages + 1):
@@ -21,7 +27,10 @@ def test_every_page_matches_the_newest_first_order_from_either_end(reader_client
             assert item_ids(response) == [log.id for log in eleven_logs[start : start + page_size]], (page, page_size)
 
 
-def test_pages_past_the_middle_of_a_filtered_list_keep_the_order(reader_client, make_log):
+@pytest.mark.parametrize("deep_page_max_rows", [None, 1])
+def test_pages_past_the_middle_of_a_filtered_list_keep_the_order(reader_client, make_log, settings, deep_page_max_rows):
+    if deep_page_max_rows is not None:
+        settings.DEEP_PAGE_MAX_ROWS = deep_page_max_rows
     logs = [make_log(status="failed" if number % 2 else "delivered") for number in range(9)]
     failed = [log.id for log in logs if log.status == "failed"]
     pages = [

@@ -238,6 +238,19 @@ def test_a_page_near_the_start_comes_with_its_total_in_one_query(reader_client, 
     assert body["total"] == expected_total({k: v for k, v in params.items() if k not in ("page", "page_size")})
 
 
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda: CommunicationLog.objects.order_by("-created_at", "-id").reverse(),
+        lambda: CommunicationLog.objects.all(),
+        lambda: CommunicationLog.objects.order_by("id").distinct(),
+    ],
+    ids=["reversed", "model's default order", "distinct"],
+)
+def test_the_hand_written_page_statement_leaves_to_the_orm_what_it_cannot_order_alike(db, queryset):
+    assert totals.page_sql(queryset(), ("id",), 0, 20) is None
+
+
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.parametrize(
