@@ -38,20 +38,27 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
 
     @classmethod
     @functools.cache
+    def field_names(cls):
+        return tuple(cls.Meta.fields)
+
+    @classmethod
+    @functools.cache
     def value_renderers(cls):
-        """Each declared field's rendering by name, looked up once per class rather than once per row."""
-        return {name: field.to_representation for name, field in cls._declared_fields.items()}
+        """(name, rendering) of each field in `Meta.fields` order, rendering None where the value shows as it is."""
+        declared = cls._declared_fields
+        return tuple((name, declared[name].to_representation if name in declared else None) for name in cls.Meta.fields)
 
     def item_from_values(self, values):
         """One item from its column values in `Meta.fields` order; a missing value is `""`."""
-        renderers = self.value_renderers()
-        item = {}
-        for name, value in zip(self.Meta.fields, values, strict=True):
-            render = renderers.get(name)
-            item[name] = "" if value is None else render(value) if render else value
-        return item
+        return {
+            name: "" if value is None else render(value) if render else value
+            for (name, render), value in zip(self.value_renderers(), values, strict=True)
+        }
 
     def to_representation(self, instance):
         # Built in one pass rather than by DRF's generic walk over bound fields, which costs about ten
         # times as much per row (docs/benchmarks.md); the fields declared above still describe the schema.
+        # A page's rows are named tuples of exactly these fields (pagination.row_fields), already in order.
+        if getattr(instance, "_fields", None) == self.field_names():
+            return self.item_from_values(instance)
         return self.item_from_values(getattr(instance, name) for name in self.Meta.fields)
