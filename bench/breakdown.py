@@ -12,9 +12,9 @@ from django.db import connection
 from django.http import QueryDict
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
-from rest_framework.renderers import JSONRenderer
 
 from commlogs_site.database import cap_statement_time
+from commlogs_site.renderers import OrjsonRenderer
 from communication.audit import record_audit_event
 from communication.filters import LogFilterSet
 from communication.models import CONTRACT_FIELDS, AuditEvent, CommunicationLog
@@ -62,7 +62,7 @@ def request_breakdown(token_key):
         "filters (FilterSet, cleaning)": filters,
         "rows and total (one query)": lambda: read_rows_with_total(filterset.qs, {}, CONTRACT_FIELDS, 0, 20),
         "serialize 20 rows": lambda: CommunicationLogSerializer(rows, many=True).data,
-        "render JSON": lambda: JSONRenderer().render({"items": items}),
+        "render JSON": lambda: OrjsonRenderer().render({"items": items}),
         "audit INSERT": lambda: record_audit_event(
             actor=user, action=AuditEvent.Action.LIST, status_code=200, total=len(rows), client_ip="127.0.0.1"
         ),

@@ -11,10 +11,10 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.status import is_success
 
 from commlogs_site.database import without_statement_timeout
+from commlogs_site.renderers import OrjsonRenderer
 from communication.models import AuditEvent
 from communication.pagination import cleaned_filters
 from communication.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, error_response
@@ -86,7 +86,7 @@ class CommunicationLogExportView(LogReadView):
     export_total = None
     pagination_class = None
     # Errors are JSON envelopes; the CSV itself bypasses renderers as a streaming response.
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         operation_id="communication_logs_export_csv",
