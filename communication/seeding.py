@@ -15,13 +15,21 @@ VARIANTS = 256
 
 
 class BatchLogGenerator:
-    """LogGenerator's rows, drawn a batch at a time from precomputed pools: about ten times faster."""
+    """LogGenerator's rows, drawn a batch at a time from precomputed pools: about ten times faster.
 
-    def __init__(self, seed, users, now, days):
+    Given `planned_rows`, the rows of the whole load come out oldest first, each at a random moment of
+    its own equal share of the span, as a send log is written; otherwise each row's time is drawn
+    anywhere in the span. Time order matters to what reads cost: a heap in `created_at` order keeps
+    an index range's rows, and their visibility-map entries, together (docs/performance.md).
+    """
+
+    def __init__(self, seed, users, now, days, planned_rows=None):
         self.single = LogGenerator(seed=seed, users=users, now=now, days=days)
         self.rng = random.Random(seed)
         self.now_epoch = now.timestamp()
         self.span_seconds = self.single.span_seconds
+        self.planned_rows = planned_rows
+        self.drawn_rows = 0
         self.channels = list(CHANNEL_WEIGHTS)
         self.channel_cum_weights = list(accumulate(CHANNEL_WEIGHTS.values()))
         self.statuses = list(STATUS_WEIGHTS)
@@ -50,12 +58,13 @@ class BatchLogGenerator:
         user_numbers = [int(rng.random() * len(users)) for _ in range(count)]
         channels = rng.choices(self.channels, cum_weights=self.channel_cum_weights, k=count)
         statuses = rng.choices(self.statuses, cum_weights=self.status_cum_weights, k=count)
+        moments = self.moments(count)
         batch = []
-        for user_number, channel, status in zip(user_numbers, channels, statuses, strict=True):
+        for user_number, channel, status, moment in zip(user_numbers, channels, statuses, moments, strict=True):
             user = users[user_number]
             provider = rng.choice(PROVIDERS[channel])
             template_id, contents = rng.choice(self.templates[channel])
-            created_at = datetime.fromtimestamp(int(self.now_epoch - rng.random() * self.span_seconds), UTC)
+            created_at = datetime.fromtimestamp(int(moment), UTC)
             if status == Status.PENDING:
                 sent_at = None
                 updated_at = created_at
@@ -81,6 +90,18 @@ class BatchLogGenerator:
                 )
             )
         return batch
+
+    def moments(self, count):
+        """The next `count` creation times as epoch seconds: in order for a planned load, else anywhere."""
+        rng = self.rng
+        if not self.planned_rows:
+            return [self.now_epoch - rng.random() * self.span_seconds for _ in range(count)]
+        share = self.span_seconds / self.planned_rows
+        start = self.now_epoch - self.span_seconds
+        first, self.drawn_rows = self.drawn_rows, self.drawn_rows + count
+        return [
+            start + min(position + rng.random(), self.planned_rows) * share for position in range(first, first + count)
+        ]
 
 
 @contextmanager

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{name} must be above 0")
         if database not in connections:
             raise CommandError(f"--database: unknown alias {database!r}")
-        generator = BatchLogGenerator(seed=seed, users=users, now=timezone.now(), days=days)
+        generator = BatchLogGenerator(seed=seed, users=users, now=timezone.now(), days=days, planned_rows=rows)
         rebuild = (
             connections[database].vendor == "postgresql"
             and not keep_indexes
