@@ -16,20 +16,23 @@ WHOLE_NUMBER = re.compile(r"[0-9]+")
 FORWARD_READ_MAX_ROWS = 1_000
 
 
-def parse_whole_number(request, name, default):
-    """The parameter as an int of at least 1; empty or absent gives the default."""
+def parse_whole_number(request, name, default, at_most=None):
+    """The parameter as an int of at least 1, cut to `at_most` if given; empty or absent gives the default."""
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return default
     if not WHOLE_NUMBER.fullmatch(raw):
         raise ValidationError({name: ["must be a whole number of at least 1"]})
+    if at_most is not None and len(raw.lstrip("0")) > len(str(at_most)):
+        # Cut without converting: a number of any length above the cap is the cap.
+        return at_most
     try:
         number = int(raw)
     except ValueError:
         raise ValidationError({name: ["is too large"]}) from None
     if number < 1:
         raise ValidationError({name: ["must be a whole number of at least 1"]})
-    return number
+    return number if at_most is None else min(number, at_most)
 
 
 def cleaned_filters(request, view):
@@ -96,8 +99,8 @@ class LogPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.page_number = parse_whole_number(request, self.page_query_param, 1)
-        self.page_size_value = min(
-            parse_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size
+        self.page_size_value = parse_whole_number(
+            request, self.page_size_query_param, self.page_size, at_most=self.max_page_size
         )
         self.filters = cleaned_filters(request, view)
         self.fields = row_fields(view)

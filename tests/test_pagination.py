@@ -111,5 +111,12 @@ def test_page_with_more_digits_than_python_reads_gives_400(reader_client, db):
     assert response.json()["message"] == "page: is too large"
 
 
+@pytest.mark.parametrize("digits", [4, 40, 10_000])
+def test_a_page_size_above_100_is_cut_to_100_however_many_digits(reader_client, seven_logs, digits):
+    response = reader_client.get(LOGS_URL, {"page_size": "9" * digits})
+    assert response.status_code == 200
+    assert pagination_of(response)["page_size"] == 100
+
+
 def test_repeated_page_uses_the_last_value(reader_client, seven_logs):
     assert pagination_of(reader_client.get(f"{LOGS_URL}?page=1&page=2&page_size=3"))["page"] == 2
