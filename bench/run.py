@@ -57,11 +57,12 @@ from bench.breakdown import request_breakdown  # noqa: E402
 from commlogs_site.database import load_utc_times_natively  # noqa: E402
 from communication.filters import LogFilterSet  # noqa: E402
 from communication.models import CONTRACT_FIELDS, CommunicationLog  # noqa: E402
-from communication.pagination import FORWARD_READ_MAX_ROWS  # noqa: E402
+from communication.pagination import FORWARD_READ_MAX_ROWS, page_window  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
 from communication.totals import (  # noqa: E402
     counted_total_sql,
+    page_sql,
     roll_up_and_vacuum,
     rows_with_total_sql,
     uses_counters,
@@ -233,14 +234,8 @@ def percentile(values, fraction):
 def page_rows_sql(params, total):
     """The SQL our paginator runs for the page's rows, to time it raw."""
     queryset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id")).qs
-    size = min(int(params.get("page_size", 20)), 100)
-    offset = (int(params.get("page", 1)) - 1) * size
-    limit = max(0, min(size, total - offset))
-    from_end = total - offset - limit
-    if offset > from_end:
-        queryset = queryset.reverse()
-        offset = from_end
-    return queryset[offset : offset + limit].query.sql_with_params()
+    start, limit, reverse = page_window(int(params.get("page", 1)), min(int(params.get("page_size", 20)), 100), total)
+    return page_sql(queryset, CONTRACT_FIELDS, start, limit, reverse=reverse)
 
 
 def our_sql_seconds(params, total):
@@ -256,7 +251,7 @@ def our_sql_seconds(params, total):
         count_seconds = raw_sql_seconds(*counted_total_sql(filters))
     else:
         count_seconds = raw_sql_seconds(*count_sql(params))
-    if min(offset, max(0, total - offset - size)) > settings.DEEP_PAGE_MAX_ROWS:
+    if page_window(int(params.get("page", 1)), size, total)[0] > settings.DEEP_PAGE_MAX_ROWS:
         return count_seconds
     return count_seconds + raw_sql_seconds(*page_rows_sql(params, total))
 

@@ -56,6 +56,19 @@ def row_fields(view):
     return tuple(fields) if isinstance(fields, list | tuple) else ()
 
 
+def page_window(page_number, page_size, total):
+    """(start, limit, reverse) of a page within `total` rows, read from the nearer end of the ordering.
+
+    `start` is the OFFSET: rows before the page, or after it when `reverse`; so it is also how far
+    the page lies from the nearer end.
+    """
+    offset = (page_number - 1) * page_size
+    limit = min(page_size, total - offset)
+    offset_from_end = total - offset - limit
+    reverse = offset > offset_from_end
+    return (offset_from_end if reverse else offset), limit, reverse
+
+
 def read_page(queryset, fields, page_number, page_size, total):
     """The rows of one page as named tuples of `fields`, read from whichever end of the ordering is nearer.
 
@@ -64,10 +77,8 @@ def read_page(queryset, fields, page_number, page_size, total):
     longer than we allow, and narrowing the filters (such as `created_before`) reaches those rows.
     Model instances when there are no `fields`.
     """
-    offset = (page_number - 1) * page_size
-    limit = min(page_size, total - offset)
-    offset_from_end = total - offset - limit
-    if min(offset, offset_from_end) > settings.DEEP_PAGE_MAX_ROWS:
+    start, limit, reverse = page_window(page_number, page_size, total)
+    if start > settings.DEEP_PAGE_MAX_ROWS:
         raise ValidationError(
             {
                 "page": [
@@ -76,8 +87,6 @@ def read_page(queryset, fields, page_number, page_size, total):
                 ]
             }
         )
-    reverse = offset > offset_from_end
-    start = offset_from_end if reverse else offset
     rows = read_rows(queryset, fields, start, limit, reverse=reverse)
     if rows is None:
         ordered = queryset.reverse() if reverse else queryset
