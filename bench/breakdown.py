@@ -16,6 +16,8 @@ from rest_framework.authtoken.models import Token
 from commlogs_site.database import cap_statement_time
 from commlogs_site.renderers import OrjsonRenderer
 from communication.audit import record_audit_event
+from communication.auth_backends import permissions_of
+from communication.authentication import token_with_user
 from communication.filters import LogFilterSet
 from communication.models import CONTRACT_FIELDS, AuditEvent, CommunicationLog
 from communication.serializers import CommunicationLogSerializer
@@ -57,7 +59,8 @@ def request_breakdown(token_key):
     steps = {
         "whole request (no filter, page 1)": lambda: client.get(LOGS_PATH, **headers),
         "statement timeout (SET)": lambda: cap_statement_time(5000),
-        "token lookup": lambda: Token.objects.select_related("user").get(key=token_key),
+        "token lookup": lambda: token_with_user(Token, token_key),
+        "permission check": lambda: permissions_of(user.pk),
         "throttle upsert": lambda: count_hit("bench_breakdown", 1),
         "filters (FilterSet, cleaning)": filters,
         "rows and total (one query)": lambda: read_rows_with_total(filterset.qs, {}, CONTRACT_FIELDS, 0, 20),

@@ -1,4 +1,4 @@
-"""Database plumbing for API requests: a statement timeout that cancels a slow query and frees the connection."""
+"""Database plumbing for API requests: a statement timeout that frees the connection, and rows read by hand."""
 
 from datetime import UTC
 
@@ -49,3 +49,36 @@ def load_utc_times_natively(cursor):
         return
     oid = psycopg.adapters.types["timestamptz"].oid
     cursor.cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT))
+
+
+def converted_rows(connection, model, fields, rows):
+    """Each row's first len(fields) values as lists, converted as the ORM would convert `model`'s `fields`.
+
+    For statements written by hand: the ORM converts what a backend returns raw, such as SQLite's times.
+    """
+    converters = column_converters(connection, model, tuple(fields))
+    width = len(fields)
+    converted = []
+    for row in rows:
+        values = list(row[:width])
+        for position, converter, column in converters:
+            values[position] = converter(values[position], column, connection)
+        converted.append(values)
+    return converted
+
+
+def column_converters(connection, model, fields):
+    """(position, converter, column) for each of `fields` that the ORM converts on reading.
+
+    Worked out once per connection object, model and fields: it depends on nothing else, and costs a
+    tenth of reading a page.
+    """
+    known = connection.__dict__.setdefault("column_converters", {})
+    if (model, fields) not in known:
+        columns = [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
+        known[model, fields] = [
+            (position, converter, column)
+            for position, column in enumerate(columns)
+            for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        ]
+    return known[model, fields]

@@ -86,6 +86,8 @@ AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's ModelBackend, reading a staff member's permissions in one statement (communication/auth_backends.py).
+AUTHENTICATION_BACKENDS = ["communication.auth_backends.ModelBackendWithOneQueryPermissions"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,9 +1,13 @@
 """Token authentication that accepts both `Bearer <token>` and `Token <token>`."""
 
+import functools
 import re
 
+from django.db import connections, router
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+
+from commlogs_site.database import converted_rows
 
 # DRF's authtoken keys are 40 hexadecimal characters; anything else cannot match one.
 TOKEN_KEY_PATTERN = re.compile(r"[0-9a-fA-F]{1,40}")
@@ -25,7 +29,56 @@ class BearerTokenAuthentication(TokenAuthentication):
         # Checked before the lookup: PostgreSQL rejects a NUL byte in a query parameter outright.
         if not TOKEN_KEY_PATTERN.fullmatch(key):
             raise AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+        token = token_with_user(self.get_model(), key)
+        if token is None:
+            raise AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        return token.user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+def token_with_user(token_model, key):
+    """The token of `key` with its user loaded, or None: what DRF's `select_related("user").get(key=key)` gives.
+
+    One statement written once per database: the ORM compiled that query afresh on every request, and
+    in a worker that has just waited on the network that took 0.7 ms, a sixth of serving a page.
+    """
+    using = router.db_for_read(token_model)
+    connection = connections[using]
+    user_model = token_model._meta.get_field("user").related_model
+    token_fields, user_fields = concrete_attnames(token_model), concrete_attnames(user_model)
+    with connection.cursor() as cursor:
+        cursor.execute(token_with_user_sql(connection.alias, token_model), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (token_values,) = converted_rows(connection, token_model, token_fields, [row])
+    (user_values,) = converted_rows(connection, user_model, user_fields, [row[len(token_fields) :]])
+    token = token_model.from_db(using, token_fields, token_values)
+    token.user = user_model.from_db(using, user_fields, user_values)
+    return token
+
+
+def concrete_attnames(model):
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+@functools.cache
+def token_with_user_sql(alias, token_model):
+    """SELECT every column of the token, then of its user, by the token's key."""
+    quote = connections[alias].ops.quote_name
+    user_field = token_model._meta.get_field("user")
+    user_model = user_field.related_model
+
+    def columns(model, table_alias):
+        return [f"{table_alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
+
+    joined = f"u.{quote(user_field.target_field.column)} = t.{quote(user_field.column)}"
+    return (
+        f"SELECT {', '.join(columns(token_model, 't') + columns(user_model, 'u'))} "
+        f"FROM {quote(token_model._meta.db_table)} t JOIN {quote(user_model._meta.db_table)} u ON {joined} "
+        f"WHERE t.{quote(token_model._meta.get_field('key').column)} = %s"
+    )

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, transaction
 
-from commlogs_site.database import load_utc_times_natively
+from commlogs_site.database import converted_rows, load_utc_times_natively
 from communication.models import CommunicationLog, Status
 
 LOG_TABLE = CommunicationLog._meta.db_table
@@ -284,36 +284,13 @@ def fetch_all(connection, statement):
 
 def named_rows(connection, model, fields, values):
     """Each row's first len(fields) values, converted as the ORM would, as a named tuple of `fields`."""
-    row, converters = row_class(tuple(fields)), column_converters(connection, model, tuple(fields))
-    rows = []
-    for columns in values:
-        columns = list(columns[: len(fields)])
-        for position, converter, column in converters:
-            columns[position] = converter(columns[position], column, connection)
-        rows.append(row._make(columns))
-    return rows
+    row = row_class(tuple(fields))
+    return [row._make(columns) for columns in converted_rows(connection, model, fields, values)]
 
 
 @functools.cache
 def row_class(fields):
     return namedtuple("Row", fields)
-
-
-def column_converters(connection, model, fields):
-    """(position, converter, column) for each column the ORM converts on reading, such as SQLite's times.
-
-    Worked out once per connection object and columns: it depends on nothing else, and costs a tenth of
-    reading the page.
-    """
-    known = connection.__dict__.setdefault("page_column_converters", {})
-    if (model, fields) not in known:
-        columns = [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
-        known[model, fields] = [
-            (position, converter, column)
-            for position, column in enumerate(columns)
-            for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        ]
-    return known[model, fields]
 
 
 def count_logs(queryset, filters):

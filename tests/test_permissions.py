@@ -1,6 +1,8 @@
 """CONTRACT.md's authentication and permission table, row by row."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import LOGS_URL
@@ -81,3 +83,40 @@ def test_session_of_a_non_staff_user_gets_403(make_user):
 def test_token_that_cannot_be_a_key_gets_401_on_every_database(db, key):
     response = APIClient().get(LOGS_URL, HTTP_AUTHORIZATION=f"Bearer {key}")
     assert_error(response, 401)
+
+
+def test_view_permission_through_a_group_gets_200(client_for, make_user):
+    support = Group.objects.create(name="support")
+    support.permissions.add(Permission.objects.get(codename="view_communicationlog"))
+    user = make_user("grouped", staff=True)
+    user.groups.add(support)
+    assert client_for(user).get(LOGS_URL).status_code == 200
+
+
+def test_a_group_without_the_view_permission_gives_403(client_for, make_user):
+    other = Group.objects.create(name="billing")
+    other.permissions.add(Permission.objects.get(codename="view_auditevent"))
+    user = make_user("billing", staff=True)
+    user.groups.add(other)
+    assert_error(client_for(user).get(LOGS_URL), 403)
+
+
+def test_a_revoked_permission_is_refused_on_the_next_request(client_for, staff_reader):
+    client = client_for(staff_reader)
+    assert client.get(LOGS_URL).status_code == 200
+    staff_reader.user_permissions.clear()
+    assert_error(client.get(LOGS_URL), 403)
+
+
+def test_a_deactivated_users_token_is_refused_on_the_next_request(reader_client, staff_reader):
+    assert reader_client.get(LOGS_URL).status_code == 200
+    User.objects.filter(pk=staff_reader.pk).update(is_active=False)
+    body = assert_error(reader_client.get(LOGS_URL), 401)
+    assert body["message"] == "User inactive or deleted."
+
+
+def test_a_deleted_token_is_refused_on_the_next_request(reader_client, staff_reader):
+    assert reader_client.get(LOGS_URL).status_code == 200
+    Token.objects.filter(user=staff_reader).delete()
+    body = assert_error(reader_client.get(LOGS_URL), 401)
+    assert body["message"] == "Invalid token."
