@@ -67,9 +67,13 @@ schemathesis: install-dev
 # local commlogs_bench database); writes docs/benchmarks.md. `BENCH_ROWS=10000000 make bench` for 10M.
 BENCH_ROWS ?= 1000000
 
-.PHONY: bench
+.PHONY: bench bench-flat
 bench: install
 	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python bench/run.py
+
+# Issue 4: the product on 100k and 10M rows side by side in the same rounds (bench/flatness.py).
+bench-flat: install
+	$(BIN)/python bench/flatness.py
 
 # Issue 4: the API against plain SQL, by a checker that shares no code with the product
 # (docs/independent-check.md); the database `make bench` seeds, or DATABASE_URL.

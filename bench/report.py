@@ -5,8 +5,9 @@ from pathlib import Path
 
 INTRO = """# Benchmarks
 
-Written by `make bench` (bench/run.py) from the results in bench/results/; do not edit by hand.
-Reproduce with `make bench` (1M rows) or `BENCH_ROWS=10000000 make bench`.
+Written by `make bench` (bench/run.py) and `make bench-flat` (bench/flatness.py) from the results in
+bench/results/; do not edit by hand. Reproduce with `make bench` (1M rows), `BENCH_ROWS=10000000 make
+bench` and `make bench-flat` (100k and 10M rows side by side).
 
 Every figure is client-side wall time of sequential requests to one gunicorn worker (sync),
 20 rows a page unless the shape says otherwise. "ours" is the product; "plain" is the
@@ -137,9 +138,37 @@ def plans_section(record):
     return "\n".join(parts)
 
 
+def flatness_section(results_dir):
+    """The table of `make bench-flat` (bench/flatness.py), when it has been run."""
+    path = Path(results_dir) / "flatness.json"
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    small, large = record["small_rows"], record["large_rows"]
+    lines = [
+        f"## Flat with size: {small:,} and {large:,} rows side by side ({record['date']})\n",
+        f"`make bench-flat` (bench/flatness.py): one gunicorn worker on each database, every round asking "
+        f"both in turn, {record['requests']} rounds a shape, so both sizes see the same load. Each database "
+        f"has its own sample values (a user, a tenant, a recipient of its own), its own last page and middle "
+        f"page. Load average at start: {record['machine']['load average at start']}.\n",
+        f"| shape | {small:,} rows p50 | {large:,} rows p50 | {large:,} ÷ {small:,} |",
+        "|---|---:|---:|---:|",
+    ]
+    for shape in record["shapes"]:
+        refused = " (400, deep-page rule)" if shape["statuses"][0] == 400 else ""
+        lines.append(
+            f"| `{shape['shape']}`{refused} | {shape['small_p50']:.1f} ms | {shape['large_p50']:.1f} ms | "
+            f"{shape['large_p50'] / shape['small_p50']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def benchmarks_page(results_dir):
     records = load(results_dir)
     sections = [INTRO]
+    flatness = flatness_section(results_dir)
+    if flatness:
+        sections.append(flatness)
     if len(records) > 1:
         sections.append(
             "## How our cost grows with the table\n\n"
