@@ -2,10 +2,11 @@
 
 On PostgreSQL a total that depends on no filter but `channel`, `status`, `tenant_id`, `provider`,
 `template_id`, `created_after` and `created_before` comes from the trigger-kept counters of
-migrations 0002, 0003 and 0005: delta rows that statement-level triggers append, which readers fold
-now and then into one row per (channel, status), one per (tenant, provider, template, channel,
-status) and one per (UTC day, channel, status). A date range sums the days it wholly covers and
-counts the rows of the part days at its ends. Every other shape (a date range with a tenant,
+migrations 0002, 0003, 0005 and 0006: delta rows that statement-level triggers append, which readers
+fold now and then into one row per (channel, status), one per (tenant, provider, template, channel,
+status), one per (UTC day, channel, status) and one per (UTC hour, channel, status). A date range
+sums the days it wholly covers, the whole hours of the part days at its ends, and counts the rows
+of the part hours. Every other shape (a date range with a tenant,
 provider or template, a range inside one day, `user_id`, `recipient`), and every other database,
 counts directly (a `user_id` count is an index scan over that user's rows only).
 
@@ -29,6 +30,7 @@ DELTA_TABLE = "communication_log_count_delta"
 KIND_TABLE = "communication_log_count"
 SOURCE_TABLE = "communication_log_count_by_source"
 DAY_TABLE = "communication_log_count_by_day"
+HOUR_TABLE = "communication_log_count_by_hour"
 LIST_FILTERS = ("channel", "status")
 SOURCE_FILTERS = ("tenant_id", "provider", "template_id")
 DATE_FILTERS = ("created_after", "created_before")
@@ -40,7 +42,7 @@ ROLLUP_AFTER_ROWS = 500
 ROLLUP_LOCK_KEY = 4_042_026
 
 ROLLUP_SQL = f"""
-WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING {KEY}, day, delta),
+WITH moved AS (DELETE FROM {DELTA_TABLE} RETURNING {KEY}, day, hour, delta),
 by_kind AS (
     INSERT INTO {KIND_TABLE} AS counter (channel, status, n)
     SELECT channel, status, sum(delta) FROM moved GROUP BY channel, status
@@ -50,6 +52,11 @@ by_day AS (
     INSERT INTO {DAY_TABLE} AS counter (day, channel, status, n)
     SELECT day, channel, status, sum(delta) FROM moved GROUP BY day, channel, status
     ON CONFLICT (day, channel, status) DO UPDATE SET n = counter.n + excluded.n
+),
+by_hour AS (
+    INSERT INTO {HOUR_TABLE} AS counter (day, hour, channel, status, n)
+    SELECT day, hour, channel, status, sum(delta) FROM moved GROUP BY day, hour, channel, status
+    ON CONFLICT (day, hour, channel, status) DO UPDATE SET n = counter.n + excluded.n
 )
 INSERT INTO {SOURCE_TABLE} AS counter ({KEY}, n)
 SELECT {KEY}, sum(delta) FROM moved GROUP BY {KEY}
@@ -65,6 +72,11 @@ def delta_rows_sql():
 def utc_midnight(moment):
     """The midnight (UTC) that starts the UTC day of `moment`."""
     return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
+
+
+def utc_hour_start(moment):
+    """The start (UTC) of the hour of `moment`."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def whole_days(after, before):
@@ -87,8 +99,8 @@ def uses_counters(connection, filters):
     """True when the total can come from the counters: PostgreSQL, and only filters the counters are keyed by.
 
     `filters` is None when the view has no FilterSet: then nothing is known of the rows, so they are counted.
-    Days are counted per (channel, status) only, so a date range naming a tenant, provider or template is
-    counted directly, and so is a range that holds no whole day (it holds at most a day of rows).
+    Days and hours are counted per (channel, status) only, so a date range naming a tenant, provider or
+    template is counted directly, and so is an empty range.
     """
     if filters is None or connection.vendor != "postgresql":
         return False
@@ -97,9 +109,8 @@ def uses_counters(connection, filters):
         return False
     if named.isdisjoint(DATE_FILTERS):
         return True
-    return named.isdisjoint(SOURCE_FILTERS) and bool(
-        whole_days(filters.get("created_after"), filters.get("created_before"))
-    )
+    after, before = filters.get("created_after"), filters.get("created_before")
+    return named.isdisjoint(SOURCE_FILTERS) and bool(whole_days(after, before) or (after and before and after < before))
 
 
 def matching_conditions(filters, names):
@@ -129,45 +140,89 @@ def counted_total_sql(filters):
 
 
 def counted_range_total_sql(filters):
-    """The whole days of a date range from the day counters, plus a count of the rows of the part days at its ends."""
+    """A date range's total: its whole days from the day counters, and its part days by part_day_parts()."""
     after, before = filters.get("created_after"), filters.get("created_before")
-    first, end = whole_days(after, before)
     conditions, params = matching_conditions(filters, LIST_FILTERS)
-    day_conditions = conditions + (["day >= %s"] if first else []) + (["day < %s"] if end else [])
-    day_params = params + ([first.date()] if first else []) + ([end.date()] if end else [])
-    parts = [
-        (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
-        (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
-    ]
+    whole = whole_days(after, before)
+    parts = []
+    if whole:
+        first, end = whole
+        day_conditions = conditions + (["day >= %s"] if first else []) + (["day < %s"] if end else [])
+        day_params = params + ([first.date()] if first else []) + ([end.date()] if end else [])
+        parts += [
+            (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
+            (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
+        ]
+        part_days = [(after, first)] if after and after < first else []
+        part_days += [(end, before)] if before and end < before else []
+    else:
+        # No whole day: the range crosses at most the one midnight that starts the day of `before`.
+        midnight = utc_midnight(before)
+        part_days = [(after, midnight), (midnight, before)] if after < midnight < before else [(after, before)]
     if filters.get("channel") and not filters.get("status"):
-        # Naming every status lets the part days be an index-only scan of (channel, status, created_at).
+        # Naming every status lets the part hours be an index-only scan of (channel, status, created_at).
         conditions, params = matching_conditions({**filters, "status": Status.values}, LIST_FILTERS)
-    part_days = [(after, first)] if after and after < first else []
-    part_days += [(end, before)] if before and end < before else []
     for start, stop in part_days:
         parts += part_day_parts(start, stop, conditions, params)
     return sum_of(parts)
 
 
 def part_day_parts(start, stop, conditions, params):
-    """Parts adding up the matching rows of [start, stop), which lies within one UTC day and touches one of its ends.
+    """Parts adding up the matching rows of [start, stop), which lies within one UTC day.
 
-    Counted directly, or as the day's counter minus the rows of the rest of the day when the rest is
-    the shorter stretch: either way at most half a day of index entries is read.
+    Its whole hours come from the hour counters; the part hours at its ends are counted by
+    part_hour_parts(), at most half an hour of index entries each.
     """
-    day_start = utc_midnight(start)
+    first, end = utc_hour_start(start), utc_hour_start(stop)
+    if first < start:
+        if first.date() == date.max and first.hour == 23:
+            return part_hour_parts(start, stop, conditions, params)
+        first += timedelta(hours=1)
+    if first > end:
+        return part_hour_parts(start, stop, conditions, params)
+    parts = []
+    if first < end:
+        day_start = utc_midnight(start)
+        hours = [(moment - day_start) // timedelta(hours=1) for moment in (first, end)]
+        hour_conditions, hour_params = (
+            [*conditions, "day = %s", "hour >= %s", "hour < %s"],
+            [*params, day_start.date(), *hours],
+        )
+        parts += [
+            (f"SELECT n FROM {HOUR_TABLE}", hour_conditions, hour_params),
+            (f"SELECT delta FROM {DELTA_TABLE}", hour_conditions, hour_params),
+        ]
+    for part_start, part_stop in ((start, first), (end, stop)):
+        if part_start < part_stop:
+            parts += part_hour_parts(part_start, part_stop, conditions, params)
+    return parts
+
+
+def part_hour_parts(start, stop, conditions, params):
+    """Parts adding up the matching rows of [start, stop), which lies within one UTC hour.
+
+    Counted directly, or as the hour's counter minus the rows of the rest of the hour when [start,
+    stop) touches one end of the hour and the rest is the shorter stretch.
+    """
     in_range = [*conditions, "created_at >= %s", "created_at < %s"]
     counted_directly = [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
-    if day_start.date() == date.max:
+    hour_start = utc_hour_start(start)
+    if hour_start.date() == date.max and hour_start.hour == 23:
         return counted_directly
-    day_end = day_start + timedelta(days=1)
-    rest = (day_start, start) if stop == day_end else (stop, day_end)
+    hour_end = hour_start + timedelta(hours=1)
+    if start == hour_start:
+        rest = (stop, hour_end)
+    elif stop == hour_end:
+        rest = (hour_start, start)
+    else:
+        return counted_directly
     if rest[1] - rest[0] >= stop - start:
         return counted_directly
-    day_conditions, day_params = [*conditions, "day = %s"], [*params, day_start.date()]
+    hour_conditions = [*conditions, "day = %s", "hour = %s"]
+    hour_params = [*params, hour_start.date(), hour_start.hour]
     return [
-        (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
-        (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
+        (f"SELECT n FROM {HOUR_TABLE}", hour_conditions, hour_params),
+        (f"SELECT delta FROM {DELTA_TABLE}", hour_conditions, hour_params),
         (f"SELECT -count(*) FROM {LOG_TABLE}", in_range, [*params, *rest]),
     ]
 

@@ -28,27 +28,47 @@ def folded_and_pending(table):
         return cursor.fetchone()
 
 
-def test_migrating_the_day_counters_back_and_forth_keeps_totals_exact():
+COUNTER_TABLES = (
+    "communication_log_count",
+    "communication_log_count_by_source",
+    "communication_log_count_by_day",
+    "communication_log_count_by_hour",
+)
+RANGES = (
+    {"created_after": BASE_TIME - timedelta(days=6, hours=3), "status": ["failed"]},
+    {"created_before": BASE_TIME - timedelta(days=2), "channel": ["sms", "push"]},
+    {"created_after": BASE_TIME - timedelta(days=9), "created_before": BASE_TIME - timedelta(hours=30)},
+    {"channel": ["email"]},
+    {"created_after": BASE_TIME - timedelta(minutes=1820), "created_before": BASE_TIME - timedelta(minutes=165)},
+    {"created_after": BASE_TIME - timedelta(hours=5, minutes=50), "created_before": BASE_TIME - timedelta(minutes=65)},
+    {"created_after": BASE_TIME - timedelta(days=2, hours=7), "channel": ["sms", "email"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "kept_there"),
+    [("0004", COUNTER_TABLES[:2]), ("0005", COUNTER_TABLES[:3])],
+    ids=["without day counters", "without hour counters"],
+)
+def test_migrating_the_counters_back_and_forth_keeps_totals_exact(earlier, kept_there):
     generator = BatchLogGenerator(seed=5, users=20, now=BASE_TIME, days=10)
     write_rows(generator.rows(300))
     call_command("roll_up_log_counters", verbosity=0)
     write_rows(generator.rows(40))
 
-    call_command("migrate", "communication", "0004", verbosity=0)
+    call_command("migrate", "communication", earlier, verbosity=0)
     write_rows(generator.rows(25))
     CommunicationLog.objects.filter(status="pending").update(status="failed")
-    for table in ("communication_log_count", "communication_log_count_by_source"):
+    for table in kept_there:
         assert sum(folded_and_pending(table)) == CommunicationLog.objects.count() == 365
 
     call_command("migrate", "communication", verbosity=0)
     write_rows(generator.rows(10))
+    CommunicationLog.objects.filter(status="sent").update(created_at=BASE_TIME - timedelta(hours=5, minutes=10))
+    for table in COUNTER_TABLES:
+        assert sum(folded_and_pending(table)) == CommunicationLog.objects.count() == 375
     everything = CommunicationLog.objects.all()
-    for filters in (
-        {"created_after": BASE_TIME - timedelta(days=6, hours=3), "status": ["failed"]},
-        {"created_before": BASE_TIME - timedelta(days=2), "channel": ["sms", "push"]},
-        {"created_after": BASE_TIME - timedelta(days=9), "created_before": BASE_TIME - timedelta(hours=30)},
-        {"channel": ["email"]},
-    ):
+    for filters in RANGES:
         expected = everything.filter(
             **{
                 "created_at__gte": filters.get("created_after", BASE_TIME - timedelta(days=365)),

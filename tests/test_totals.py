@@ -1,5 +1,6 @@
 """Totals stay exact for every filter shape, whatever wrote, changed or deleted the rows."""
 
+import random
 from datetime import datetime, timedelta
 from io import StringIO
 
@@ -275,16 +276,59 @@ def test_counters_serve_channel_status_and_date_shapes_without_counting_the_tabl
     ("start", "stop"),
     [
         ("2026-04-12T01:00:00Z", "2026-04-13T00:00:00Z"),
+        ("2026-04-12T01:20:00Z", "2026-04-13T00:00:00Z"),
+        ("2026-04-12T01:50:00Z", "2026-04-13T00:00:00Z"),
         ("2026-04-12T23:00:00Z", "2026-04-13T00:00:00Z"),
+        ("2026-04-12T23:59:59Z", "2026-04-13T00:00:00Z"),
         ("2026-04-12T00:00:00Z", "2026-04-12T00:30:00Z"),
-        ("2026-04-12T00:00:00Z", "2026-04-12T20:00:00Z"),
-        ("2026-04-12T12:00:00Z", "2026-04-13T00:00:00Z"),
+        ("2026-04-12T00:00:00Z", "2026-04-12T20:45:00Z"),
+        ("2026-04-12T10:10:00Z", "2026-04-12T10:40:00Z"),
+        ("2026-04-12T10:10:00Z", "2026-04-12T11:40:00Z"),
+        ("2026-04-12T10:00:00+08:00", "2026-04-12T12:05:00+08:00"),
     ],
 )
-def test_a_part_day_reads_at_most_half_a_day_of_the_table(start, stop):
+def test_a_part_day_reads_at_most_half_an_hour_of_the_table_at_each_end(start, stop):
     parts = totals.part_day_parts(as_time(start), as_time(stop), [], [])
-    [(first, last)] = [params for select, _, params in parts if totals.LOG_TABLE in select]
-    assert last - first <= timedelta(hours=12)
+    counted = [params for select, _, params in parts if totals.LOG_TABLE in select]
+    assert len(counted) <= 2
+    for first, last in counted:
+        assert timedelta(0) < last - first <= timedelta(minutes=30), (first, last)
+
+
+@pytest.fixture
+def logs_every_few_minutes(make_log):
+    """Two days and a half of logs, one every 37 minutes, the channels and statuses of the MIX in turn."""
+    return [
+        make_log(channel=channel, status=status, minutes_ago=number * 37)
+        for number, (channel, status) in zip(range(100), MIX * 13, strict=False)
+    ]
+
+
+@postgres_only
+@pytest.mark.parametrize("folded", [True, False], ids=["folded", "pending"])
+def test_totals_of_time_ranges_are_exact_to_the_second(reader_client, logs_every_few_minutes, folded):
+    """Ranges across and inside days, bounds on and off the hour, with the counters folded or pending."""
+    if folded:
+        call_command("roll_up_log_counters", verbosity=0)
+    newest = max(log.created_at for log in logs_every_few_minutes)
+    rng = random.Random(7)
+    for _ in range(60):
+        after = newest - timedelta(seconds=rng.randint(0, 60 * 60 * 70))
+        before = after + timedelta(seconds=rng.choice([1, 600, 3600, 5400, 86400, 100_000, rng.randint(1, 200_000)]))
+        params = {"created_after": after.isoformat(), "created_before": before.isoformat()}
+        params.update(rng.choice([{}, {"channel": "sms"}, {"status": "delivered,failed"}, {"channel": "push,email"}]))
+        if rng.random() < 0.2:
+            params.pop(rng.choice(["created_after", "created_before"]))
+        expected = expected_total(params)
+        assert totals_of(reader_client, params) == (expected, expected), params
+
+
+@postgres_only
+def test_a_range_inside_one_day_is_totalled_from_the_hour_counters(reader_client, logs_every_few_minutes):
+    with CaptureQueriesContext(connection) as queries:
+        reader_client.get(LOGS_URL, {"created_after": "2026-04-14T10:20:00Z", "created_before": "2026-04-14T17:00:00Z"})
+    [log_query] = [query for query in queries if "communication_communicationlog" in query["sql"]]
+    assert totals.HOUR_TABLE in log_query["sql"]
 
 
 @pytest.mark.postgres
