@@ -6,9 +6,9 @@ migrations 0002, 0003, 0005 and 0006: delta rows that statement-level triggers a
 fold now and then into one row per (channel, status), one per (tenant, provider, template, channel,
 status), one per (UTC day, channel, status) and one per (UTC hour, channel, status). A date range
 sums the days it wholly covers, the whole hours of the part days at its ends, and counts the rows
-of the part hours. Every other shape (a date range with a tenant,
-provider or template, a range inside one day, `user_id`, `recipient`), and every other database,
-counts directly (a `user_id` count is an index scan over that user's rows only).
+of the part hours. Every other shape (a date range with a tenant, provider or template, an empty
+range, `user_id`, `recipient`), and every other database, counts directly (a `user_id` count is an
+index scan over that user's rows only).
 
 A page near the start is read with its total in one statement, put together here from the ORM's
 WHERE clause (rows_with_total_sql).
