@@ -171,7 +171,8 @@ def part_day_parts(start, stop, conditions, params):
     """Parts adding up the matching rows of [start, stop), which lies within one UTC day.
 
     Its whole hours come from the hour counters; the part hours at its ends are counted by
-    part_hour_parts(), at most half an hour of index entries each.
+    part_hour_parts(), at most half an hour of index entries each. A range inside one hour that touches
+    neither of its ends is counted directly: less than an hour.
     """
     first, end = utc_hour_start(start), utc_hour_start(stop)
     if first < start:
