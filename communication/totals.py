@@ -134,9 +134,7 @@ def counted_total_sql(filters):
     conditions, params = matching_conditions(filters, LIST_FILTERS + SOURCE_FILTERS)
     # The small per-(channel, status) table answers unless a tenant, provider or template is named.
     table = SOURCE_TABLE if any(filters.get(name) for name in SOURCE_FILTERS) else KIND_TABLE
-    return sum_of(
-        [(f"SELECT n FROM {table}", conditions, params), (f"SELECT delta FROM {DELTA_TABLE}", conditions, params)]
-    )
+    return sum_of(counter_parts(table, conditions, params))
 
 
 def counted_range_total_sql(filters):
@@ -149,10 +147,7 @@ def counted_range_total_sql(filters):
         first, end = whole
         day_conditions = conditions + (["day >= %s"] if first else []) + (["day < %s"] if end else [])
         day_params = params + ([first.date()] if first else []) + ([end.date()] if end else [])
-        parts += [
-            (f"SELECT n FROM {DAY_TABLE}", day_conditions, day_params),
-            (f"SELECT delta FROM {DELTA_TABLE}", day_conditions, day_params),
-        ]
+        parts += counter_parts(DAY_TABLE, day_conditions, day_params)
         part_days = [(after, first)] if after and after < first else []
         part_days += [(end, before)] if before and end < before else []
     else:
@@ -189,10 +184,7 @@ def part_day_parts(start, stop, conditions, params):
             [*conditions, "day = %s", "hour >= %s", "hour < %s"],
             [*params, day_start.date(), *hours],
         )
-        parts += [
-            (f"SELECT n FROM {HOUR_TABLE}", hour_conditions, hour_params),
-            (f"SELECT delta FROM {DELTA_TABLE}", hour_conditions, hour_params),
-        ]
+        parts += counter_parts(HOUR_TABLE, hour_conditions, hour_params)
     for part_start, part_stop in ((start, first), (end, stop)):
         if part_start < part_stop:
             parts += part_hour_parts(part_start, part_stop, conditions, params)
@@ -222,10 +214,14 @@ def part_hour_parts(start, stop, conditions, params):
     hour_conditions = [*conditions, "day = %s", "hour = %s"]
     hour_params = [*params, hour_start.date(), hour_start.hour]
     return [
-        (f"SELECT n FROM {HOUR_TABLE}", hour_conditions, hour_params),
-        (f"SELECT delta FROM {DELTA_TABLE}", hour_conditions, hour_params),
+        *counter_parts(HOUR_TABLE, hour_conditions, hour_params),
         (f"SELECT -count(*) FROM {LOG_TABLE}", in_range, [*params, *rest]),
     ]
+
+
+def counter_parts(table, conditions, params):
+    """Parts adding up a counter table's matching rows and the delta rows not yet folded into it."""
+    return [(f"SELECT n FROM {table}", conditions, params), (f"SELECT delta FROM {DELTA_TABLE}", conditions, params)]
 
 
 def sum_of(parts):
