@@ -2,6 +2,7 @@
 
 import functools
 import re
+from collections import namedtuple
 
 from django.db import connections, router
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
@@ -48,37 +49,43 @@ def token_with_user(token_model, key):
     """
     using = router.db_for_read(token_model)
     connection = connections[using]
-    user_model = token_model._meta.get_field("user").related_model
-    token_fields, user_fields = concrete_attnames(token_model), concrete_attnames(user_model)
+    lookup = token_lookup(connection.alias, token_model)
     with connection.cursor() as cursor:
-        cursor.execute(token_with_user_sql(connection.alias, token_model), [key])
+        cursor.execute(lookup.sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None
-    (token_values,) = converted_rows(connection, token_model, token_fields, [row])
-    (user_values,) = converted_rows(connection, user_model, user_fields, [row[len(token_fields) :]])
-    token = token_model.from_db(using, token_fields, token_values)
-    token.user = user_model.from_db(using, user_fields, user_values)
+    (token_values,) = converted_rows(connection, token_model, lookup.token_fields, [row])
+    (user_values,) = converted_rows(
+        connection, lookup.user_model, lookup.user_fields, [row[len(lookup.token_fields) :]]
+    )
+    token = token_model.from_db(using, lookup.token_fields, token_values)
+    token.user = lookup.user_model.from_db(using, lookup.user_fields, user_values)
     return token
 
 
-def concrete_attnames(model):
-    return tuple(field.attname for field in model._meta.concrete_fields)
+TokenLookup = namedtuple("TokenLookup", "sql user_model token_fields user_fields")
 
 
 @functools.cache
-def token_with_user_sql(alias, token_model):
-    """SELECT every column of the token, then of its user, by the token's key."""
+def token_lookup(alias, token_model):
+    """The SELECT of every column of the token, then of its user, by the token's key; and what it reads."""
     quote = connections[alias].ops.quote_name
     user_field = token_model._meta.get_field("user")
     user_model = user_field.related_model
-
-    def columns(model, table_alias):
-        return [f"{table_alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
-
+    token_columns, user_columns = token_model._meta.concrete_fields, user_model._meta.concrete_fields
+    selected = [f"t.{quote(field.column)}" for field in token_columns] + [
+        f"u.{quote(field.column)}" for field in user_columns
+    ]
     joined = f"u.{quote(user_field.target_field.column)} = t.{quote(user_field.column)}"
-    return (
-        f"SELECT {', '.join(columns(token_model, 't') + columns(user_model, 'u'))} "
+    sql = (
+        f"SELECT {', '.join(selected)} "
         f"FROM {quote(token_model._meta.db_table)} t JOIN {quote(user_model._meta.db_table)} u ON {joined} "
         f"WHERE t.{quote(token_model._meta.get_field('key').column)} = %s"
+    )
+    return TokenLookup(
+        sql,
+        user_model,
+        tuple(field.attname for field in token_columns),
+        tuple(field.attname for field in user_columns),
     )
