@@ -31,6 +31,7 @@ KIND_TABLE = "communication_log_count"
 SOURCE_TABLE = "communication_log_count_by_source"
 DAY_TABLE = "communication_log_count_by_day"
 HOUR_TABLE = "communication_log_count_by_hour"
+COUNTER_TABLES = (KIND_TABLE, SOURCE_TABLE, DAY_TABLE, HOUR_TABLE)
 LIST_FILTERS = ("channel", "status")
 SOURCE_FILTERS = ("tenant_id", "provider", "template_id")
 DATE_FILTERS = ("created_after", "created_before")
@@ -371,18 +372,27 @@ def roll_up_and_vacuum(connection):
     load slows every total until (auto)vacuum empties it. VACUUM cannot run inside a transaction, so
     there only the roll-up is done. None if another session holds the roll-up.
     """
-    written = roll_up(connection)
+    written = roll_up(connection, drop_empty=True)
     if written is not None and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM (ANALYZE) {DELTA_TABLE}")
     return written
 
 
-def roll_up(connection):
-    """Fold the delta rows into the counter tables: the counter rows it wrote, or None if another session is at it."""
+def roll_up(connection, *, drop_empty=False):
+    """Fold the delta rows into the counter tables: the counter rows it wrote, or None if another session is at it.
+
+    With `drop_empty`, also delete counter rows of 0, left by keys whose logs were all purged or changed
+    to another key, so the day and hour tables grow with the days kept rather than every day ever written.
+    Only roll-ups write counter rows, and they hold the lock, so none can be re-filled meanwhile; a
+    missing row sums as 0 like a row of 0.
+    """
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
         if not cursor.fetchone()[0]:
             return None
         cursor.execute(ROLLUP_SQL)
-        return cursor.rowcount
+        written = cursor.rowcount
+        for table in COUNTER_TABLES if drop_empty else ():
+            cursor.execute(f"DELETE FROM {table} WHERE n = 0")
+        return written

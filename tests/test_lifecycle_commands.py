@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from communication import lifecycle
+from communication import lifecycle, totals
 from communication.lifecycle import user_reference
 from communication.management.commands import export_user_logs
 from communication.models import AuditEvent, CommunicationLog
@@ -99,6 +99,36 @@ def test_purge_logs_deletes_only_logs_older_than_the_cutoff(make_log, reader_cli
     assert run("purge_logs", "--older-than", "180d") == "Deleted 2 logs created before 2026-05-31T12:00:00Z."
     assert remaining_ids() == ["log_edge", "log_new"]
     assert api_total(reader_client) == CommunicationLog.objects.count() == 2
+
+
+def counter_rows_by_table():
+    """(rows, rows of 0) of each counter table."""
+    with connection.cursor() as cursor:
+        found = {}
+        for table in totals.COUNTER_TABLES:
+            cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE n = 0) FROM {table}")
+            found[table] = cursor.fetchone()
+        return found
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL keeps counters")
+def test_purge_logs_drops_the_counter_rows_it_empties_and_totals_stay_exact(make_log, reader_client):
+    for days in (400, 300, 200):
+        make_log(channel="email", status="failed", created_at=days_old(days))
+    make_log(channel="sms", created_at=days_old(1))
+    totals.roll_up(connection)
+    before = counter_rows_by_table()
+
+    run("purge_logs", "--older-than", "180d")
+
+    after = counter_rows_by_table()
+    assert before[totals.DAY_TABLE] == (4, 0)
+    assert after == {table: (1, 0) for table in totals.COUNTER_TABLES}
+    assert api_total(reader_client) == 1
+    assert reader_client.get(LOGS_URL, {"created_before": "2026-10-01"}).json()["total"] == 0
+    make_log(channel="email", status="failed", created_at=days_old(250))
+    assert reader_client.get(LOGS_URL, {"channel": "email", "created_before": "2026-10-01"}).json()["total"] == 1
 
 
 def test_purge_logs_default_age_comes_from_the_retention_setting(make_log, settings):
