@@ -384,8 +384,8 @@ def roll_up(connection, *, drop_empty=False):
 
     With `drop_empty`, also delete counter rows of 0, left by keys whose logs were all purged or changed
     to another key, so the day and hour tables grow with the days kept rather than every day ever written.
-    Only roll-ups write counter rows, and they hold the lock, so none can be re-filled meanwhile; a
-    missing row sums as 0 like a row of 0.
+    Only roll-ups add to counter rows, and they take turns under the lock, so no row is refilled while
+    this deletes it; a missing row sums as 0 like a row of 0.
     """
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
