@@ -7,8 +7,8 @@ from communication.totals import roll_up_and_vacuum
 class Command(BaseCommand):
     help = (
         "Fold the delta rows of the log counters into their totals, drop counter rows of 0 and vacuum the "
-        "delta rows (PostgreSQL). Readers fold on their own unless DJANGO_COUNTER_ROLLUP_ON_READ is off, as it must be when reads go to a replica: "
-        "then run this on the primary every minute."
+        "delta rows (PostgreSQL). Readers fold on their own unless DJANGO_COUNTER_ROLLUP_ON_READ is off, as "
+        "it must be when reads go to a replica: then run this on the primary every minute."
     )
 
     def handle(self, *args, **options):
