@@ -393,6 +393,7 @@ def roll_up(connection, *, drop_empty=False):
             return None
         cursor.execute(ROLLUP_SQL)
         written = cursor.rowcount
-        for table in COUNTER_TABLES if drop_empty else ():
-            cursor.execute(f"DELETE FROM {table} WHERE n = 0")
+        if drop_empty:
+            for table in COUNTER_TABLES:
+                cursor.execute(f"DELETE FROM {table} WHERE n = 0")
         return written
