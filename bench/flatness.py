@@ -91,19 +91,12 @@ def measure():
     record = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": run.machine(),
-        "requests": int(os.environ.get("BENCH_REQUESTS", "25")),
+        "requests": run.requests_per_shape(),
         "small_rows": small["total"],
         "large_rows": large["total"],
         "shapes": results,
     }
-    results_dir = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
-    results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / "flatness.json").write_text(json.dumps(record, indent=1) + "\n")
-    from bench.report import benchmarks_page
-
-    docs = Path(os.environ.get("BENCH_DOCS", ROOT / "docs" / "benchmarks.md"))
-    docs.write_text(benchmarks_page(results_dir))
-    run.say(f"\nWrote {docs}")
+    run.write_results("flatness.json", record)
     refused = [result["shape"] for result in results if len(set(result["statuses"])) != 1]
     if refused:
         raise SystemExit(f"the two databases answered with different statuses for: {', '.join(refused)}")

@@ -225,7 +225,7 @@ def timed_side_by_side(targets):
     """
     for port, path, token in targets:
         get(port, path, token)
-    requests = int(os.environ.get("BENCH_REQUESTS", "25"))
+    requests = requests_per_shape()
     results = [([], None, None) for _ in targets]
     spent = [0.0 for _ in targets]
     for _ in range(requests):
@@ -479,17 +479,27 @@ def run():
         "request_breakdown_ms": breakdown,
         "insert_rows_per_second": inserts,
     }
+    write_results(f"rows-{rows}.json", record)
+    if mismatches:
+        raise SystemExit(f"the two implementations answered differently for: {', '.join(mismatches)}")
+
+
+def requests_per_shape():
+    """Timed requests per shape and target: BENCH_REQUESTS, default 25."""
+    return int(os.environ.get("BENCH_REQUESTS", "25"))
+
+
+def write_results(file_name, record):
+    """Write `record` into BENCH_RESULTS as `file_name`, then BENCH_DOCS again from every result there."""
     results_dir = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
     results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / f"rows-{rows}.json").write_text(json.dumps(record, indent=1) + "\n")
+    (results_dir / file_name).write_text(json.dumps(record, indent=1) + "\n")
     docs = Path(os.environ.get("BENCH_DOCS", ROOT / "docs" / "benchmarks.md"))
     docs.parent.mkdir(parents=True, exist_ok=True)
     from bench.report import benchmarks_page
 
     docs.write_text(benchmarks_page(results_dir))
     say(f"\nWrote {docs}")
-    if mismatches:
-        raise SystemExit(f"the two implementations answered differently for: {', '.join(mismatches)}")
 
 
 def format_row(result):
