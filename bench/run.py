@@ -61,7 +61,7 @@ from bench.breakdown import request_breakdown  # noqa: E402
 from commlogs_site.database import load_utc_times_natively  # noqa: E402
 from communication.filters import LogFilterSet  # noqa: E402
 from communication.models import CONTRACT_FIELDS, CommunicationLog  # noqa: E402
-from communication.pagination import FORWARD_READ_MAX_ROWS, page_window  # noqa: E402
+from communication.pagination import FORWARD_READ_MAX_ROWS, LogPagination, page_window  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
 from communication.totals import (  # noqa: E402
@@ -245,10 +245,16 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def page_and_size(params):
+    """The shape's page number and page size as our paginator reads them, the size cut to its maximum."""
+    size = int(params.get("page_size", LogPagination.page_size))
+    return int(params.get("page", 1)), min(size, LogPagination.max_page_size)
+
+
 def page_rows_sql(params, total):
     """The SQL our paginator runs for the page's rows, to time it raw."""
     queryset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id")).qs
-    start, limit, reverse = page_window(int(params.get("page", 1)), min(int(params.get("page_size", 20)), 100), total)
+    start, limit, reverse = page_window(*page_and_size(params), total)
     return page_sql(queryset, CONTRACT_FIELDS, start, limit, reverse=reverse)
 
 
@@ -256,8 +262,8 @@ def our_sql_seconds(params, total):
     """Median database time of the queries our paginator runs for this shape (rows and total)."""
     filterset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id"))
     filterset.is_valid()
-    size = min(int(params.get("page_size", 20)), 100)
-    offset = (int(params.get("page", 1)) - 1) * size
+    page, size = page_and_size(params)
+    offset = (page - 1) * size
     filters = filterset.form.cleaned_data
     if offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
         return raw_sql_seconds(*rows_with_total_sql(filterset.qs, filters, CONTRACT_FIELDS, offset, size))
@@ -265,7 +271,7 @@ def our_sql_seconds(params, total):
         count_seconds = raw_sql_seconds(*counted_total_sql(filters))
     else:
         count_seconds = raw_sql_seconds(*count_sql(params))
-    if page_window(int(params.get("page", 1)), size, total)[0] > settings.DEEP_PAGE_MAX_ROWS:
+    if page_window(page, size, total)[0] > settings.DEEP_PAGE_MAX_ROWS:
         return count_seconds
     return count_seconds + raw_sql_seconds(*page_rows_sql(params, total))
 
