@@ -46,7 +46,9 @@ def request_breakdown(token_key):
     queryset = CommunicationLog.objects.order_by("-created_at", "-id")
     filterset = LogFilterSet(QueryDict(), queryset=queryset)
     filterset.is_valid()
-    rows, _ = read_rows_with_total(filterset.qs, filterset.form.cleaned_data, CONTRACT_FIELDS, 0, 20)
+    rows, _ = read_rows_with_total(
+        filterset.qs, filterset.form.cleaned_data, CONTRACT_FIELDS, 0, 20, rfc3339_times=True
+    )
     serializer = CommunicationLogSerializer(rows, many=True)
     items = serializer.data
     user = Token.objects.get(key=token_key).user
@@ -63,7 +65,9 @@ def request_breakdown(token_key):
         "permission check": lambda: permissions_of(user.pk),
         "throttle upsert": lambda: count_hit("bench_breakdown", 1),
         "filters (FilterSet, cleaning)": filters,
-        "rows and total (one query)": lambda: read_rows_with_total(filterset.qs, {}, CONTRACT_FIELDS, 0, 20),
+        "rows and total (one query)": lambda: read_rows_with_total(
+            filterset.qs, {}, CONTRACT_FIELDS, 0, 20, rfc3339_times=True
+        ),
         "serialize 20 rows": lambda: CommunicationLogSerializer(rows, many=True).data,
         "render JSON": lambda: OrjsonRenderer().render({"items": items}),
         "audit INSERT": lambda: record_audit_event(

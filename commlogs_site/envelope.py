@@ -16,6 +16,19 @@ def rfc3339(moment):
     return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
+def rfc3339_sql(column):
+    """SQL for rfc3339() of the PostgreSQL `timestamptz` expression `column`, written by the database.
+
+    to_char() cuts to whole seconds as rfc3339() does. A time outside RFC 3339's four-digit years
+    (BC, from year 10000, +/-infinity), which Python cannot hold either, comes as PostgreSQL's own
+    text rather than as a wrong RFC 3339 time. NULL stays NULL.
+    """
+    return (
+        f"CASE WHEN {column} >= '0001-01-01T00:00:00Z' AND {column} < '10000-01-01T00:00:00Z' "
+        f"""THEN to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') ELSE {column}::text END"""
+    )
+
+
 def success_envelope(**fields):
     return {"code": SUCCESS_CODE, "message": SUCCESS_MESSAGE, "timestamp": rfc3339(timezone.now()), **fields}
 

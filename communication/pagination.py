@@ -75,7 +75,8 @@ def read_page(queryset, fields, page_number, page_size, total):
     A page past the middle is read in reverse order with a small offset. A page more than
     DEEP_PAGE_MAX_ROWS rows from both ends is refused: its OFFSET would hold a connection for
     longer than we allow, and narrowing the filters (such as `created_before`) reaches those rows.
-    Model instances when there are no `fields`.
+    Model instances when there are no `fields`. On PostgreSQL the database writes the rows' times as
+    the contract shows them (totals.page_sql).
     """
     start, limit, reverse = page_window(page_number, page_size, total)
     if start > settings.DEEP_PAGE_MAX_ROWS:
@@ -87,7 +88,7 @@ def read_page(queryset, fields, page_number, page_size, total):
                 ]
             }
         )
-    rows = read_rows(queryset, fields, start, limit, reverse=reverse)
+    rows = read_rows(queryset, fields, start, limit, reverse=reverse, rfc3339_times=True)
     if rows is None:
         ordered = queryset.reverse() if reverse else queryset
         rows = list((ordered.values_list(*fields, named=True) if fields else ordered)[start : start + limit])
@@ -127,7 +128,9 @@ class LogPagination(BasePagination):
         offset = (self.page_number - 1) * self.page_size_value
         if offset > min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
             return []
-        read = read_rows_with_total(queryset, self.filters, self.fields, offset, self.page_size_value)
+        read = read_rows_with_total(
+            queryset, self.filters, self.fields, offset, self.page_size_value, rfc3339_times=True
+        )
         if read is None or not read[0]:
             return []
         rows, self.total = read

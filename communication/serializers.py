@@ -10,10 +10,13 @@ from communication.models import CONTRACT_FIELDS, CommunicationLog
 
 
 class RFC3339Field(serializers.ReadOnlyField):
-    """A time as `2026-04-15T10:00:00Z`, or `""` when it has not happened yet."""
+    """A time as `2026-04-15T10:00:00Z`, or `""` when it has not happened yet.
+
+    A string is a time the database already wrote so (a page read by totals.page_sql on PostgreSQL).
+    """
 
     def to_representation(self, value):
-        return rfc3339(value)
+        return value if isinstance(value, str) else rfc3339(value)
 
 
 class MaskedRecipientField(serializers.ReadOnlyField):

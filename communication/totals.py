@@ -23,6 +23,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, transaction
 
 from commlogs_site.database import converted_rows, load_utc_times_natively
+from commlogs_site.envelope import rfc3339_sql
 from communication.models import CommunicationLog, Status
 
 LOG_TABLE = CommunicationLog._meta.db_table
@@ -246,13 +247,15 @@ def is_plain_table_query(query):
     )
 
 
-def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=None):
+def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=None, rfc3339_times=False):
     """SQL and parameters for rows [offset, offset + limit) of `queryset` as `fields`, in its order or the reverse.
 
     `more_columns(connection, table, condition, condition_params)` gives SQL for columns to add to each
-    row, and their parameters. None when `queryset` is more than one table filtered and ordered by its
-    fields, or can match nothing. Only the WHERE clause is compiled by the ORM: compiling the whole
-    statement costs more than PostgreSQL takes to run it.
+    row, and their parameters. With `rfc3339_times`, PostgreSQL writes the time fields as rfc3339()
+    strings, for less than Python takes to format them (elsewhere they stay datetimes). None when
+    `queryset` is more than one table filtered and ordered by its fields, or can match nothing. Only
+    the WHERE clause is compiled by the ORM: compiling the whole statement costs more than PostgreSQL
+    takes to run it.
     """
     connection = connections[queryset.db]
     query = queryset.query
@@ -267,12 +270,21 @@ def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=Non
     quote, meta = connection.ops.quote_name, queryset.model._meta
     table, condition = quote(meta.db_table), f" WHERE {where}" if where else ""
     columns, columns_params = more_columns(connection, table, condition, where_params) if more_columns else ("", [])
+    format_times = rfc3339_times and connection.vendor == "postgresql"
+
+    def column(name):
+        # Named with the table, so that ORDER BY means the column, not a formatted time named after it.
+        return f"{table}.{quote(meta.get_field(name).column)}"
+
+    def selected(name):
+        is_time = meta.get_field(name).get_internal_type() == "DateTimeField"
+        return rfc3339_sql(column(name)) if format_times and is_time else column(name)
+
     ordering = ", ".join(
-        f"{quote(meta.get_field(name.lstrip('-')).column)} {'DESC' if name.startswith('-') != reverse else 'ASC'}"
-        for name in query.order_by
+        f"{column(name.lstrip('-'))} {'DESC' if name.startswith('-') != reverse else 'ASC'}" for name in query.order_by
     )
     sql = (
-        f"SELECT {', '.join(quote(meta.get_field(name).column) for name in fields)}{columns} "
+        f"SELECT {', '.join(selected(name) for name in fields)}{columns} "
         f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     # LIMIT and OFFSET are written in, not parameters: a prepared statement with an unknown LIMIT gets
@@ -280,7 +292,7 @@ def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=Non
     return sql, [*columns_params, *where_params]
 
 
-def rows_with_total_sql(queryset, filters, fields, offset, limit):
+def rows_with_total_sql(queryset, filters, fields, offset, limit, *, rfc3339_times=False):
     """page_sql() with two more columns in each row: the total of `queryset`, and how many delta rows wait.
 
     The total comes from the counters where uses_counters() allows, else from a count under the same conditions.
@@ -296,15 +308,15 @@ def rows_with_total_sql(queryset, filters, fields, offset, limit):
             )
         return f", ({total_sql}), ({waiting_sql})", total_params
 
-    return page_sql(queryset, fields, offset, limit, more_columns=total_columns)
+    return page_sql(queryset, fields, offset, limit, more_columns=total_columns, rfc3339_times=rfc3339_times)
 
 
-def read_rows_with_total(queryset, filters, fields, offset, limit):
+def read_rows_with_total(queryset, filters, fields, offset, limit, *, rfc3339_times=False):
     """(rows, total) in one round trip, rows as named tuples of `fields`; None when rows_with_total_sql() is.
 
     The total is None when there are no rows: it comes in every row.
     """
-    statement = rows_with_total_sql(queryset, filters, fields, offset, limit)
+    statement = rows_with_total_sql(queryset, filters, fields, offset, limit, rfc3339_times=rfc3339_times)
     if statement is None:
         return None
     connection = connections[queryset.db]
@@ -316,12 +328,12 @@ def read_rows_with_total(queryset, filters, fields, offset, limit):
     return named_rows(connection, queryset.model, fields, values), int(total)
 
 
-def read_rows(queryset, fields, offset, limit, *, reverse=False):
+def read_rows(queryset, fields, offset, limit, *, reverse=False, rfc3339_times=False):
     """Rows [offset, offset + limit) of `queryset`, in its order or the reverse, as named tuples of `fields`.
 
     None when page_sql() is.
     """
-    statement = page_sql(queryset, fields, offset, limit, reverse=reverse)
+    statement = page_sql(queryset, fields, offset, limit, reverse=reverse, rfc3339_times=rfc3339_times)
     if statement is None:
         return None
     connection = connections[queryset.db]

@@ -3,9 +3,21 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from communication.models import CommunicationLog
 from tests.conftest import ITEM_KEYS, LOGS_URL, item_ids
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+
+def contract_time(moment):
+    """CONTRACT.md's time format written out here, so the tests do not trust the code's."""
+    if moment is None:
+        return ""
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
 def test_single_log_is_returned_in_the_contract_envelope(reader_client, make_log):
@@ -87,6 +99,56 @@ def test_times_are_converted_to_utc_and_cut_to_whole_seconds(reader_client, make
 def test_a_year_before_1000_keeps_four_digits(reader_client, make_log):
     make_log(created_at=datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC))
     assert reader_client.get(LOGS_URL).json()["items"][0]["created_at"] == "0005-01-02T03:04:05Z"
+
+
+def test_times_are_the_stored_times_on_pages_read_from_either_end(reader_client, make_log):
+    """Pages 1 and 2 of 3 are read forwards, page 3 backwards; on PostgreSQL the database writes their times."""
+    edges = [
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 0, 0, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, 500000, tzinfo=UTC),
+        datetime(2026, 4, 15, 10, 0, 0, 1, tzinfo=UTC),
+        None,
+    ]
+    for number, edge in enumerate(edges):
+        created_at = datetime(2026, 4, 15, 9, 59 - number, 59, 999999, tzinfo=UTC)
+        make_log(created_at=created_at, sent_at=edge, updated_at=edge or created_at)
+    stored = {log.id: log for log in CommunicationLog.objects.all()}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Django sets UTC; the times must not depend on it.
+            cursor.execute("SET TIME ZONE 'Asia/Shanghai'")
+    items = [
+        item
+        for page in (1, 2, 3)
+        for item in reader_client.get(LOGS_URL, {"page": page, "page_size": 2}).json()["items"]
+    ]
+    assert len(items) == len(edges)
+    for item in items:
+        log = stored[item["id"]]
+        assert [item["sent_at"], item["created_at"], item["updated_at"]] == [
+            contract_time(log.sent_at),
+            contract_time(log.created_at),
+            contract_time(log.updated_at),
+        ]
+    assert items[0]["sent_at"] == "9999-12-31T23:59:59Z"
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_a_time_rfc3339_cannot_write_comes_as_postgresqls_own_text(reader_client, make_log):
+    """Only raw SQL can store one, and Python cannot read it: the page still answers, without a wrong time."""
+    log = make_log()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CommunicationLog._meta.db_table} SET sent_at = 'infinity', updated_at = '0044-03-15 00:00Z BC' "
+            "WHERE id = %s",
+            [log.id],
+        )
+    response = reader_client.get(LOGS_URL)
+    assert response.status_code == 200
+    item = response.json()["items"][0]
+    assert (item["sent_at"], item["updated_at"]) == ("infinity", "0044-03-15 00:00:00+00 BC")
 
 
 def test_items_are_newest_first_then_id_descending(reader_client, make_log):

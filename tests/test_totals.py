@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communication import totals
-from communication.models import CommunicationLog
+from communication.models import CONTRACT_FIELDS, CommunicationLog
 from tests.conftest import LOGS_URL
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
@@ -250,6 +250,20 @@ def test_a_page_near_the_start_comes_with_its_total_in_one_query(reader_client, 
 )
 def test_the_hand_written_page_statement_leaves_to_the_orm_what_it_cannot_order_alike(db, queryset):
     assert totals.page_sql(queryset(), ("id",), 0, 20) is None
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_the_page_statement_is_ordered_by_the_columns_not_by_the_times_it_writes(db):
+    """A formatted time is named after its column; ORDER BY must still mean the column and its index."""
+    newest_first = CommunicationLog.objects.order_by("-created_at", "-id")
+    sql, params = totals.page_sql(newest_first, CONTRACT_FIELDS, 0, 20, rfc3339_times=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    assert "Sort" not in plan
+    assert "commlog_created_idx" in plan
 
 
 @pytest.mark.postgres
