@@ -271,21 +271,29 @@ def page_sql(queryset, fields, offset, limit, *, reverse=False, more_columns=Non
     table, condition = quote(meta.db_table), f" WHERE {where}" if where else ""
     columns, columns_params = more_columns(connection, table, condition, where_params) if more_columns else ("", [])
     format_times = rfc3339_times and connection.vendor == "postgresql"
+    page = quote("page")
 
-    def column(name):
-        # Named with the table, so that ORDER BY means the column, not a formatted time named after it.
-        return f"{table}.{quote(meta.get_field(name).column)}"
+    def column(name, source):
+        # Named with its source, so that ORDER BY means the column, not a formatted time named after it.
+        return f"{source}.{quote(meta.get_field(name).column)}"
 
     def selected(name):
         is_time = meta.get_field(name).get_internal_type() == "DateTimeField"
-        return rfc3339_sql(column(name)) if format_times and is_time else column(name)
+        return rfc3339_sql(column(name, page)) if format_times and is_time else column(name, page)
 
-    ordering = ", ".join(
-        f"{column(name.lstrip('-'))} {'DESC' if name.startswith('-') != reverse else 'ASC'}" for name in query.order_by
-    )
+    def order_by(source):
+        ordering = ", ".join(
+            f"{column(name.lstrip('-'), source)} {'DESC' if name.startswith('-') != reverse else 'ASC'}"
+            for name in query.order_by
+        )
+        return f" ORDER BY {ordering}" if ordering else ""
+
+    # The page's rows are picked inside and their columns worked out outside: PostgreSQL computes a
+    # select list for every row the OFFSET skips, too. The outer ORDER BY costs no sort.
     sql = (
         f"SELECT {', '.join(selected(name) for name in fields)}{columns} "
-        f"FROM {table}{condition}{f' ORDER BY {ordering}' if ordering else ''} LIMIT {int(limit)} OFFSET {int(offset)}"
+        f"FROM (SELECT * FROM {table}{condition}{order_by(table)} LIMIT {int(limit)} OFFSET {int(offset)}) "
+        f"AS {page}{order_by(page)}"
     )
     # LIMIT and OFFSET are written in, not parameters: a prepared statement with an unknown LIMIT gets
     # a generic plan costed for many rows, so PostgreSQL would plan every run afresh instead.
