@@ -266,6 +266,26 @@ def test_the_page_statement_is_ordered_by_the_columns_not_by_the_times_it_writes
     assert "commlog_created_idx" in plan
 
 
+def plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_times_are_formatted_for_the_pages_rows_only_not_for_those_the_offset_skips(db):
+    newest_first = CommunicationLog.objects.order_by("-created_at", "-id")
+    sql, params = totals.page_sql(newest_first, CONTRACT_FIELDS, 980, 20, rfc3339_times=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) {sql}", params)
+        ((plan,),) = cursor.fetchall()
+    top = plan[0]["Plan"]
+    (limit,) = [node for node in plan_nodes(top) if node["Node Type"] == "Limit"]
+    assert any("to_char" in output for output in top["Output"])
+    assert not any("to_char" in output for node in plan_nodes(limit) for output in node.get("Output", []))
+
+
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.parametrize(
