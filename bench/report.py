@@ -99,7 +99,8 @@ Deep-page limit: {record["deep_page_max_rows"]:,} rows from either end.
 {seeded_line}
 {shape_table(record)}
 
-Serialization of the page's rows (CommunicationLogSerializer, median, in-process): {serialization}.
+Serialization of rows read as model instances (CommunicationLogSerializer, median, in-process): {serialization}.
+The API's own pages come with their times already written by PostgreSQL.
 {breakdown_table(record)}
 Insert throughput, rows a second (each run rolled back; "cost" is the share writers lose):
 
