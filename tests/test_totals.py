@@ -252,16 +252,22 @@ def test_the_hand_written_page_statement_leaves_to_the_orm_what_it_cannot_order_
     assert totals.page_sql(queryset(), ("id",), 0, 20) is None
 
 
+def explained_page(offset, options=""):
+    """EXPLAIN's rows for the API's newest-first page from `offset`, its times written by PostgreSQL."""
+    newest_first = CommunicationLog.objects.order_by("-created_at", "-id")
+    sql, params = totals.page_sql(newest_first, CONTRACT_FIELDS, offset, 20, rfc3339_times=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {options} {sql}", params)
+        return cursor.fetchall()
+
+
 @pytest.mark.postgres
 @postgres_only
 def test_the_page_statement_is_ordered_by_the_columns_not_by_the_times_it_writes(db):
     """A formatted time is named after its column; ORDER BY must still mean the column and its index."""
-    newest_first = CommunicationLog.objects.order_by("-created_at", "-id")
-    sql, params = totals.page_sql(newest_first, CONTRACT_FIELDS, 0, 20, rfc3339_times=True)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row for (row,) in cursor.fetchall())
+    plan = "\n".join(row for (row,) in explained_page(0))
     assert "Sort" not in plan
     assert "commlog_created_idx" in plan
 
@@ -275,11 +281,7 @@ def plan_nodes(node):
 @pytest.mark.postgres
 @postgres_only
 def test_times_are_formatted_for_the_pages_rows_only_not_for_those_the_offset_skips(db):
-    newest_first = CommunicationLog.objects.order_by("-created_at", "-id")
-    sql, params = totals.page_sql(newest_first, CONTRACT_FIELDS, 980, 20, rfc3339_times=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) {sql}", params)
-        ((plan,),) = cursor.fetchall()
+    ((plan,),) = explained_page(980, "(VERBOSE, FORMAT JSON)")
     top = plan[0]["Plan"]
     (limit,) = [node for node in plan_nodes(top) if node["Node Type"] == "Limit"]
     assert any("to_char" in output for output in top["Output"])
