@@ -251,11 +251,14 @@ def page_and_size(params):
     return int(params.get("page", 1)), min(size, LogPagination.max_page_size)
 
 
-def page_rows_sql(params, total):
-    """The SQL our paginator runs for the page's rows, to time it raw."""
+def page_rows_sql(params, total, *, rfc3339_times=False):
+    """The SQL for the page's rows as our paginator picks them, to time it raw.
+
+    With `rfc3339_times` PostgreSQL writes the times, as the paginator has it do; the floor reads them as stored.
+    """
     queryset = LogFilterSet(params, queryset=CommunicationLog.objects.order_by("-created_at", "-id")).qs
     start, limit, reverse = page_window(*page_and_size(params), total)
-    return page_sql(queryset, CONTRACT_FIELDS, start, limit, reverse=reverse)
+    return page_sql(queryset, CONTRACT_FIELDS, start, limit, reverse=reverse, rfc3339_times=rfc3339_times)
 
 
 def our_sql_seconds(params, total):
@@ -266,14 +269,16 @@ def our_sql_seconds(params, total):
     offset = (page - 1) * size
     filters = filterset.form.cleaned_data
     if offset <= min(FORWARD_READ_MAX_ROWS, settings.DEEP_PAGE_MAX_ROWS):
-        return raw_sql_seconds(*rows_with_total_sql(filterset.qs, filters, CONTRACT_FIELDS, offset, size))
+        return raw_sql_seconds(
+            *rows_with_total_sql(filterset.qs, filters, CONTRACT_FIELDS, offset, size, rfc3339_times=True)
+        )
     if uses_counters(connection, filters):
         count_seconds = raw_sql_seconds(*counted_total_sql(filters))
     else:
         count_seconds = raw_sql_seconds(*count_sql(params))
     if page_window(page, size, total)[0] > settings.DEEP_PAGE_MAX_ROWS:
         return count_seconds
-    return count_seconds + raw_sql_seconds(*page_rows_sql(params, total))
+    return count_seconds + raw_sql_seconds(*page_rows_sql(params, total, rfc3339_times=True))
 
 
 def raw_sql_seconds(sql, params, repeat=15):
