@@ -16,7 +16,7 @@ WHERE clause (rows_with_total_sql).
 
 import functools
 from collections import namedtuple
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -81,6 +81,14 @@ def utc_hour_start(moment):
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def later_by(moment, step):
+    """`moment + step`, or None when that lies past the end of the calendar (year 9999)."""
+    try:
+        return moment + step
+    except OverflowError:
+        return None
+
+
 def whole_days(after, before):
     """The midnights (UTC) that start the first whole day of [after, before) and end the last; None when open.
 
@@ -88,9 +96,9 @@ def whole_days(after, before):
     """
     first = after and utc_midnight(after)
     if first and first < after:
-        if first.date() == date.max:
+        first = later_by(first, timedelta(days=1))
+        if first is None:
             return False
-        first += timedelta(days=1)
     end = before and utc_midnight(before)
     if first and end and first >= end:
         return False
@@ -173,9 +181,9 @@ def part_day_parts(start, stop, conditions, params):
     """
     first, end = utc_hour_start(start), utc_hour_start(stop)
     if first < start:
-        if first.date() == date.max and first.hour == 23:
+        first = later_by(first, timedelta(hours=1))
+        if first is None:
             return part_hour_parts(start, stop, conditions, params)
-        first += timedelta(hours=1)
     if first > end:
         return part_hour_parts(start, stop, conditions, params)
     parts = []
@@ -202,9 +210,9 @@ def part_hour_parts(start, stop, conditions, params):
     in_range = [*conditions, "created_at >= %s", "created_at < %s"]
     counted_directly = [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
     hour_start = utc_hour_start(start)
-    if hour_start.date() == date.max and hour_start.hour == 23:
+    hour_end = later_by(hour_start, timedelta(hours=1))
+    if hour_end is None:
         return counted_directly
-    hour_end = hour_start + timedelta(hours=1)
     if start == hour_start:
         rest = (stop, hour_end)
     elif stop == hour_end:
