@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -13,6 +14,9 @@ from communication.models import CommunicationLog
 LOGS_URL = "/admin/communication/logs"
 EXPORT_URL = "/admin/communication/logs/export.csv"
 BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
+# Tests of what only the PostgreSQL path has (counters, plans, server-side settings) skip on SQLite.
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
 # The contract's fourteen item keys in its order, written out here so the tests do not trust the code.
 ITEM_KEYS = [
     "id",

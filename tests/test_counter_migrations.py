@@ -9,11 +9,11 @@ from django.db import connection
 from communication.models import CommunicationLog
 from communication.seeding import BatchLogGenerator, write_rows
 from communication.totals import count_logs
-from tests.conftest import BASE_TIME
+from tests.conftest import BASE_TIME, postgres_only
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    postgres_only,
     pytest.mark.django_db(transaction=True),
 ]
 

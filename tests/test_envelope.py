@@ -7,9 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from communication.models import CommunicationLog
-from tests.conftest import ITEM_KEYS, LOGS_URL, item_ids
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+from tests.conftest import ITEM_KEYS, LOGS_URL, item_ids, postgres_only
 
 
 def contract_time(moment):

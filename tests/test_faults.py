@@ -19,10 +19,8 @@ from commlogs_site.database import cap_statement_time
 from communication import audit
 from communication.models import AuditEvent
 from communication.pagination import LogPagination
-from tests.conftest import EXPORT_URL, LOGS_URL
+from tests.conftest import EXPORT_URL, LOGS_URL, postgres_only
 from tests.tcp_proxy import TcpProxy, free_port
-
-requires_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 
 @pytest.fixture
@@ -138,7 +136,7 @@ def assert_served_unavailable_envelope(status, headers, body):
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 def test_database_down_answers_503_then_recovers_without_restart(
     logs_served_behind_proxy, database_proxy, server_behind_proxy
 ):
@@ -157,7 +155,7 @@ def test_database_down_answers_503_then_recovers_without_restart(
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 def test_database_that_accepts_but_never_answers_gives_503_then_recovers(logs_served_behind_proxy, database_proxy):
     logs_url, token = logs_served_behind_proxy
 
@@ -175,7 +173,7 @@ def test_database_that_accepts_but_never_answers_gives_503_then_recovers(logs_se
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=50)
@@ -209,7 +207,7 @@ def statement_timeout_of_this_connection():
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=700)
@@ -228,7 +226,7 @@ def test_every_api_request_caps_its_statements_and_a_streamed_export_is_not_cut(
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=700)
@@ -245,7 +243,7 @@ def test_a_replaced_connection_is_capped_again_on_the_next_request(reader_client
 
 
 @pytest.mark.postgres
-@requires_postgres
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("uncapped_at_teardown")
 @override_settings(API_STATEMENT_TIMEOUT_MS=200)

@@ -11,7 +11,7 @@ from django.db import connection
 from communication import totals
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
 from communication.seeding import BatchLogGenerator
-from tests.conftest import LOGS_URL
+from tests.conftest import LOGS_URL, postgres_only
 
 
 def seed(**options):
@@ -91,7 +91,7 @@ def test_zero_or_negative_sizes_are_refused(db, option):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_load_leaves_the_counters_folded_and_their_delta_table_empty():
     seed(rows=41_000, users=50, days=5)

@@ -10,7 +10,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle, count_hit
-from tests.conftest import LOGS_URL
+from tests.conftest import LOGS_URL, postgres_only
 
 TOKEN_URL = "/api/auth/token/"
 
@@ -144,7 +144,7 @@ def test_logs_limit_starts_afresh_in_the_next_window(reader_client, monkeypatch)
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_no_hit_is_lost_when_workers_count_the_same_client_at_once():
     def hit_many():

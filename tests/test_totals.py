@@ -11,9 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from communication import totals
 from communication.models import CONTRACT_FIELDS, CommunicationLog
-from tests.conftest import LOGS_URL
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+from tests.conftest import LOGS_URL, postgres_only
 
 MIX = [
     ("sms", "delivered"),

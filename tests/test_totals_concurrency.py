@@ -5,18 +5,18 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connections
 
 from communication import totals
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
 from communication.seeding import BatchLogGenerator, write_rows
 from communication.synthetic import PROVIDERS, TENANTS
 from communication.totals import count_logs
-from tests.conftest import BASE_TIME
+from tests.conftest import BASE_TIME, postgres_only
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    postgres_only,
     pytest.mark.django_db(transaction=True),
 ]
 
