@@ -6,9 +6,9 @@ migrations 0002, 0003, 0005 and 0006: delta rows that statement-level triggers a
 fold now and then into one row per (channel, status), one per (tenant, provider, template, channel,
 status), one per (UTC day, channel, status) and one per (UTC hour, channel, status). A date range
 sums the days it wholly covers, the whole hours of the part days at its ends, and counts the rows
-of the part hours. Every other shape (a date range with a tenant, provider or template, an empty
-range, `user_id`, `recipient`), and every other database, counts directly (a `user_id` count is an
-index scan over that user's rows only).
+of the part hours (through migration 0007's function). Every other shape (a date range with a
+tenant, provider or template, an empty range, `user_id`, `recipient`), and every other database,
+counts directly (a `user_id` count is an index scan over that user's rows only).
 
 A page near the start is read with its total in one statement, put together here from the ORM's
 WHERE clause (rows_with_total_sql).
@@ -32,6 +32,7 @@ KIND_TABLE = "communication_log_count"
 SOURCE_TABLE = "communication_log_count_by_source"
 DAY_TABLE = "communication_log_count_by_day"
 HOUR_TABLE = "communication_log_count_by_hour"
+COUNT_FUNCTION = "communication_log_count_between"
 COUNTER_TABLES = (KIND_TABLE, SOURCE_TABLE, DAY_TABLE, HOUR_TABLE)
 LIST_FILTERS = ("channel", "status")
 SOURCE_FILTERS = ("tenant_id", "provider", "template_id")
@@ -150,11 +151,11 @@ def counted_total_sql(filters):
 def counted_range_total_sql(filters):
     """A date range's total: its whole days from the day counters, and its part days by part_day_parts()."""
     after, before = filters.get("created_after"), filters.get("created_before")
-    conditions, params = matching_conditions(filters, LIST_FILTERS)
     whole = whole_days(after, before)
     parts = []
     if whole:
         first, end = whole
+        conditions, params = matching_conditions(filters, LIST_FILTERS)
         day_conditions = conditions + (["day >= %s"] if first else []) + (["day < %s"] if end else [])
         day_params = params + ([first.date()] if first else []) + ([end.date()] if end else [])
         parts += counter_parts(DAY_TABLE, day_conditions, day_params)
@@ -164,16 +165,17 @@ def counted_range_total_sql(filters):
         # No whole day: the range crosses at most the one midnight that starts the day of `before`.
         midnight = utc_midnight(before)
         part_days = [(after, midnight), (midnight, before)] if after < midnight < before else [(after, before)]
-    if filters.get("channel") and not filters.get("status"):
+    kinds = {name: filters.get(name) for name in LIST_FILTERS}
+    if kinds["channel"] and not kinds["status"]:
         # Naming every status lets the part hours be an index-only scan of (channel, status, created_at).
-        conditions, params = matching_conditions({**filters, "status": Status.values}, LIST_FILTERS)
+        kinds["status"] = Status.values
     for start, stop in part_days:
-        parts += part_day_parts(start, stop, conditions, params)
+        parts += part_day_parts(start, stop, kinds)
     return sum_of(parts)
 
 
-def part_day_parts(start, stop, conditions, params):
-    """Parts adding up the matching rows of [start, stop), which lies within one UTC day.
+def part_day_parts(start, stop, kinds):
+    """Parts adding up the rows of `kinds` ({"channel": …, "status": …}) in [start, stop), within one UTC day.
 
     Its whole hours come from the hour counters; the part hours at its ends are counted by
     part_hour_parts(), at most half an hour of index entries each. A range inside one hour that touches
@@ -183,32 +185,29 @@ def part_day_parts(start, stop, conditions, params):
     if first < start:
         first = later_by(first, timedelta(hours=1))
         if first is None:
-            return part_hour_parts(start, stop, conditions, params)
+            return part_hour_parts(start, stop, kinds)
     if first > end:
-        return part_hour_parts(start, stop, conditions, params)
+        return part_hour_parts(start, stop, kinds)
     parts = []
     if first < end:
         day_start = utc_midnight(start)
         hours = [(moment - day_start) // timedelta(hours=1) for moment in (first, end)]
-        hour_conditions, hour_params = (
-            [*conditions, "day = %s", "hour >= %s", "hour < %s"],
-            [*params, day_start.date(), *hours],
-        )
-        parts += counter_parts(HOUR_TABLE, hour_conditions, hour_params)
+        conditions, params = matching_conditions(kinds, LIST_FILTERS)
+        hour_conditions = [*conditions, "day = %s", "hour >= %s", "hour < %s"]
+        parts += counter_parts(HOUR_TABLE, hour_conditions, [*params, day_start.date(), *hours])
     for part_start, part_stop in ((start, first), (end, stop)):
         if part_start < part_stop:
-            parts += part_hour_parts(part_start, part_stop, conditions, params)
+            parts += part_hour_parts(part_start, part_stop, kinds)
     return parts
 
 
-def part_hour_parts(start, stop, conditions, params):
-    """Parts adding up the matching rows of [start, stop), which lies within one UTC hour.
+def part_hour_parts(start, stop, kinds):
+    """Parts adding up the rows of `kinds` ({"channel": …, "status": …}) in [start, stop), within one UTC hour.
 
     Counted directly, or as the hour's counter minus the rows of the rest of the hour when [start,
     stop) touches one end of the hour and the rest is the shorter stretch.
     """
-    in_range = [*conditions, "created_at >= %s", "created_at < %s"]
-    counted_directly = [(f"SELECT count(*) FROM {LOG_TABLE}", in_range, [*params, start, stop])]
+    counted_directly = [rows_between(kinds, start, stop)]
     hour_start = utc_hour_start(start)
     hour_end = later_by(hour_start, timedelta(hours=1))
     if hour_end is None:
@@ -221,12 +220,22 @@ def part_hour_parts(start, stop, conditions, params):
         return counted_directly
     if rest[1] - rest[0] >= stop - start:
         return counted_directly
+    conditions, params = matching_conditions(kinds, LIST_FILTERS)
     hour_conditions = [*conditions, "day = %s", "hour = %s"]
-    hour_params = [*params, hour_start.date(), hour_start.hour]
     return [
-        *counter_parts(HOUR_TABLE, hour_conditions, hour_params),
-        (f"SELECT -count(*) FROM {LOG_TABLE}", in_range, [*params, *rest]),
+        *counter_parts(HOUR_TABLE, hour_conditions, [*params, hour_start.date(), hour_start.hour]),
+        rows_between(kinds, *rest, sign="-"),
     ]
+
+
+def rows_between(kinds, start, stop, sign=""):
+    """A part counting the rows of `kinds` in [start, stop) through COUNT_FUNCTION; a kind not named is NULL there.
+
+    Written inline, the count would have PostgreSQL plan the whole statement afresh on every request
+    (migration 0007 says why).
+    """
+    named = [list(kinds[name]) if kinds.get(name) else None for name in LIST_FILTERS]
+    return (f"SELECT {sign}{COUNT_FUNCTION}(%s, %s, %s, %s)", [], [*named, start, stop])
 
 
 def counter_parts(table, conditions, params):
@@ -237,7 +246,7 @@ def counter_parts(table, conditions, params):
 def sum_of(parts):
     """SQL adding up the single column of each (select, conditions, params) part, and its parameters."""
     union = " UNION ALL ".join(
-        f"{select} WHERE {' AND '.join(conditions) or 'TRUE'}" for select, conditions, _ in parts
+        f"{select} WHERE {' AND '.join(conditions)}" if conditions else select for select, conditions, _ in parts
     )
     return f"SELECT coalesce(sum(n), 0) FROM ({union}) AS counters(n)", [
         value for *_, params in parts for value in params

@@ -47,8 +47,8 @@ RANGES = (
 
 @pytest.mark.parametrize(
     ("earlier", "kept_there"),
-    [("0004", COUNTER_TABLES[:2]), ("0005", COUNTER_TABLES[:3])],
-    ids=["without day counters", "without hour counters"],
+    [("0004", COUNTER_TABLES[:2]), ("0005", COUNTER_TABLES[:3]), ("0006", COUNTER_TABLES)],
+    ids=["without day counters", "without hour counters", "without the count function"],
 )
 def test_migrating_the_counters_back_and_forth_keeps_totals_exact(earlier, kept_there):
     generator = BatchLogGenerator(seed=5, users=20, now=BASE_TIME, days=10)

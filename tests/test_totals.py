@@ -322,10 +322,10 @@ def test_counters_serve_channel_status_and_date_shapes_without_counting_the_tabl
     ],
 )
 def test_a_part_day_reads_at_most_half_an_hour_of_the_table_at_each_end(start, stop):
-    parts = totals.part_day_parts(as_time(start), as_time(stop), [], [])
-    counted = [params for select, _, params in parts if totals.LOG_TABLE in select]
+    parts = totals.part_day_parts(as_time(start), as_time(stop), {"channel": ["sms"], "status": None})
+    counted = [params for select, _, params in parts if totals.COUNT_FUNCTION in select]
     assert len(counted) <= 2
-    for first, last in counted:
+    for *_, first, last in counted:
         assert timedelta(0) < last - first <= timedelta(minutes=30), (first, last)
 
 
@@ -355,6 +355,31 @@ def test_totals_of_time_ranges_are_exact_to_the_second(reader_client, logs_every
             params.pop(rng.choice(["created_after", "created_before"]))
         expected = expected_total(params)
         assert totals_of(reader_client, params) == (expected, expected), params
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "kinds",
+    [{}, {"channel": "sms,push"}, {"status": "failed,pending"}, {"channel": "email", "status": "delivered,pending"}],
+    ids=["all", "channels", "statuses", "both"],
+)
+def test_the_count_function_counts_what_each_kind_of_filter_names_to_the_second(logs_every_few_minutes, kinds):
+    """Channels without statuses too, which the totals never ask for: the function must not count 0 then."""
+    newest = max(log.created_at for log in logs_every_few_minutes)
+    named = {name: value.split(",") for name, value in kinds.items()}
+    counted = []
+    # Minutes ago; a log was written every 37 minutes.
+    for start, stop in [(185, 148), (184.99, 148), (185, 147.99), (37 * 40, 37 * 28), (370, 0)]:
+        start, stop = newest - timedelta(minutes=start), newest - timedelta(minutes=stop)
+        select, _, params = totals.rows_between(named, start, stop)
+        with connection.cursor() as cursor:
+            cursor.execute(select, params)
+            [(count,)] = cursor.fetchall()
+        assert count == expected_total(
+            {**kinds, "created_after": start.isoformat(), "created_before": stop.isoformat()}
+        )
+        counted.append(count)
+    assert sum(counted) > 0
 
 
 @postgres_only
