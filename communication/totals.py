@@ -192,9 +192,7 @@ def part_day_parts(start, stop, kinds):
     if first < end:
         day_start = utc_midnight(start)
         hours = [(moment - day_start) // timedelta(hours=1) for moment in (first, end)]
-        conditions, params = matching_conditions(kinds, LIST_FILTERS)
-        hour_conditions = [*conditions, "day = %s", "hour >= %s", "hour < %s"]
-        parts += counter_parts(HOUR_TABLE, hour_conditions, [*params, day_start.date(), *hours])
+        parts += hour_counter_parts(kinds, ["day = %s", "hour >= %s", "hour < %s"], [day_start.date(), *hours])
     for part_start, part_stop in ((start, first), (end, stop)):
         if part_start < part_stop:
             parts += part_hour_parts(part_start, part_stop, kinds)
@@ -220,12 +218,16 @@ def part_hour_parts(start, stop, kinds):
         return counted_directly
     if rest[1] - rest[0] >= stop - start:
         return counted_directly
-    conditions, params = matching_conditions(kinds, LIST_FILTERS)
-    hour_conditions = [*conditions, "day = %s", "hour = %s"]
     return [
-        *counter_parts(HOUR_TABLE, hour_conditions, [*params, hour_start.date(), hour_start.hour]),
+        *hour_counter_parts(kinds, ["day = %s", "hour = %s"], [hour_start.date(), hour_start.hour]),
         rows_between(kinds, *rest, sign="-"),
     ]
+
+
+def hour_counter_parts(kinds, conditions, params):
+    """counter_parts() of the hour counters, for the rows of `kinds` where `conditions` hold too."""
+    kind_conditions, kind_params = matching_conditions(kinds, LIST_FILTERS)
+    return counter_parts(HOUR_TABLE, [*kind_conditions, *conditions], [*kind_params, *params])
 
 
 def rows_between(kinds, start, stop, sign=""):

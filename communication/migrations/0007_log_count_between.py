@@ -1,10 +1,11 @@
 """A function that counts the logs of some channels and statuses in a time range, with one plan kept per session.
 
-The totals of ranges with a time of day count their part hours (communication.totals). Written inline,
-that count made PostgreSQL plan the whole page statement afresh on every request: with its bounds as
-parameters it is estimated at 0.5% of the rows it could match, far above what any bound gives, so the generic plan
-never looked cheap enough. Behind this function the statement keeps its generic plan, and the count
-keeps one too: an index-only scan of the index that leads with what is named, then `created_at`.
+The totals of ranges with a time of day count their part hours (communication.totals). Written
+inline, that count made PostgreSQL plan the whole page statement afresh on every request: with its
+bounds as parameters it is estimated at 0.5% of the rows it could match, far above what half an hour
+holds, so the generic plan never looked cheap enough. Behind this function the statement keeps its
+generic plan, and the count keeps one too: an index-only scan of the index that leads with what is
+named, then `created_at`.
 """
 
 from django.db import migrations
