@@ -7,26 +7,30 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 
-def plain_indexes(table):
-    """{name: columns} of the table's indexes that are neither a primary key nor unique."""
+def indexes_of(table):
+    """({name: columns} of the plain indexes, {name: columns} of every index, primary key and unique ones too)."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
-    return {
+    every = {
         name: tuple(found["columns"])
         for name, found in constraints.items()
-        if found["index"] and not (found["primary_key"] or found["unique"])
+        if found["index"] or found["primary_key"] or found["unique"]
     }
+    plain = {name: every[name] for name, found in constraints.items() if found["index"] and not found["unique"]}
+    return plain, every
 
 
 @pytest.mark.parametrize(
     "model", list(apps.get_app_config("communication").get_models()), ids=lambda model: model.__name__
 )
 def test_no_index_leads_another_on_the_same_table(model):
-    indexes = plain_indexes(model._meta.db_table)
+    """Such as a foreign key's own index beside (key, time), or the LIKE index Django adds to a text primary key:
+    the app looks keys up whole, never by prefix."""
+    plain, every = indexes_of(model._meta.db_table)
     redundant = [
         (name, other)
-        for name, columns in indexes.items()
-        for other, longer in indexes.items()
+        for name, columns in plain.items()
+        for other, longer in every.items()
         if other != name and longer[: len(columns)] == columns
     ]
     assert not redundant, f"each first index is served by the second: {redundant}"
