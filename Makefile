@@ -27,7 +27,7 @@ run: install
 	$(DEMO_ENV) $(BIN)/python manage.py createcachetable
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo_logs --if-empty
 	@$(DEMO_ENV) $(BIN)/python manage.py create_demo_admin --curl-port $(PORT)
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py serve_demo 127.0.0.1:$(PORT)
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)

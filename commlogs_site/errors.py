@@ -25,6 +25,7 @@ STATUS_MESSAGES = {
     404: "not found",
     405: "method not allowed",
     413: "request too large",
+    414: "request line too long: send fewer or shorter query parameters",
     429: "too many requests",
     500: INTERNAL_ERROR_MESSAGE,
     503: DATABASE_UNAVAILABLE_MESSAGE,
