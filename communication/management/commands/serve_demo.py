@@ -15,6 +15,7 @@ from commlogs_site.errors import message_for_status
 
 class JSONErrorRequestHandler(WSGIRequestHandler):
     def send_error(self, code, message=None, explain=None):
+        self.log_error("code %d, message %s", code, message)
         body = json.dumps(error_envelope(code, message_for_status(code))).encode()
         self.send_response(code, message)
         self.send_header("Content-Type", "application/json")
