@@ -15,6 +15,8 @@ from commlogs_site.errors import message_for_status
 
 class JSONErrorRequestHandler(WSGIRequestHandler):
     def send_error(self, code, message=None, explain=None):
+        # As the stock handler does; Django's log_message reads the message's first character.
+        message = message or self.responses.get(code, ("error",))[0]
         self.log_error("code %d, message %s", code, message)
         body = json.dumps(error_envelope(code, message_for_status(code))).encode()
         self.send_response(code, message)
