@@ -2,8 +2,8 @@
 
 The issue asks that latency at 10M rows stay within 1.3x of latency at 100k rows. Runs of `make bench`
 at each size, minutes apart on a shared 2-core machine, see different load: their floors alone have
-differed by 25%. Here one gunicorn worker serves each database and every round asks both in turn,
-so the ratio shows the table's size and little else.
+differed by 25%. Here one gunicorn worker serves each database and every round asks both in turn
+(bench/run.py's timed_side_by_side), so the ratio shows the table's size and little else.
 
 Environment: BENCH_SMALL_URL and BENCH_SMALL_ROWS (default the local commlogs_bench_100k, 100000),
 BENCH_LARGE_URL and BENCH_LARGE_ROWS (default the local commlogs_bench, 10000000), BENCH_REQUESTS

@@ -15,8 +15,11 @@ straightforward implementation in bench/ (DRF PageNumberPagination, `queryset.co
 on the same indexes, data and server settings. The floor is the framework's own cost for an
 authenticated DRF response that runs no query (`/bench/floor`, on a gunicorn worker of its own) plus
 the raw SQL for the page's rows (psycopg, median). Each round asks the floor, ours and plain in turn,
-so every timed request finds its worker idle since the previous round. The machine (2 cores) may be
-shared with other work, so absolute figures wander between runs: read the medians and the ratios.
+five requests in a row each (`REQUESTS_IN_A_ROW` in bench/run.py), all timed: a worker's time then
+does not depend on how long another one kept it waiting (on one host a worker idle for 50 ms answered
+its next request twice as slowly), and the p95 shows the first request of each turn. The machine
+(2 cores) may be shared with other work, so absolute figures wander between runs: read the medians
+and the ratios.
 """
 
 
@@ -149,9 +152,10 @@ def flatness_section(results_dir):
     lines = [
         f"## Flat with size: {small:,} and {large:,} rows side by side ({record['date']})\n",
         f"`make bench-flat` (bench/flatness.py): one gunicorn worker on each database, every round asking "
-        f"both in turn, {record['requests']} rounds a shape, so both sizes see the same load. Each database "
-        f"has its own sample values (a user, a tenant, a recipient of its own), its own last page and middle "
-        f"page. Load average at start: {record['machine']['load average at start']}.\n",
+        f"both in turn, five requests in a row each, {record['requests']} requests a shape on each, so both "
+        f"sizes see the same load. Each database has its own sample values (a user, a tenant, a recipient of "
+        f"its own), its own last page and middle page. "
+        f"Load average at start: {record['machine']['load average at start']}.\n",
         f"| shape | {small:,} rows p50 | {large:,} rows p50 | {large:,} ÷ {small:,} |",
         "|---|---:|---:|---:|",
     ]
