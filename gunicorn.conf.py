@@ -20,6 +20,14 @@ logconfig_dict = {
 
 
 def post_worker_init(worker):
-    """Put what the worker loaded in the collector's permanent generation: collections then walk only the
-    objects of requests in flight, which saves about a tenth of a request's time (docs/performance.md)."""
+    """Answer what gunicorn refuses itself with the API's JSON envelope (commlogs_site/server_errors.py).
+
+    Then put what the worker loaded in the collector's permanent generation: collections then walk only
+    the objects of requests in flight, which saves about a tenth of a request's time (docs/performance.md).
+    """
+    from gunicorn import util
+
+    from commlogs_site.server_errors import write_gunicorn_error
+
+    util.write_error = write_gunicorn_error
     gc.freeze()

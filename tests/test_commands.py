@@ -11,7 +11,7 @@ from django.core.servers.basehttp import WSGIRequestHandler, get_internal_wsgi_a
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commlogs_site.errors import message_for_status
+from commlogs_site.server_errors import refusal_message
 from communication.management.commands.serve_demo import JSONErrorServer
 from communication.masking import mask_recipient
 from communication.models import CommunicationLog
@@ -101,5 +101,5 @@ def test_the_demo_server_answers_what_it_refuses_itself_with_the_json_envelope(r
     assert headers["Content-Type"] == "application/json"
     envelope = json.loads(body)
     assert envelope["code"] == status
-    assert envelope["message"] == message_for_status(status)
+    assert envelope["message"] == refusal_message(status)
     assert envelope["timestamp"].endswith("Z")

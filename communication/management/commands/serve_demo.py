@@ -4,13 +4,10 @@ Django's development server refuses a request line over 64 KiB, or one it cannot
 page before the request reaches the API. Here those come as the API's `{code, message, timestamp}`.
 """
 
-import json
-
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 
-from commlogs_site.envelope import error_envelope
-from commlogs_site.errors import message_for_status
+from commlogs_site.server_errors import refusal_body
 
 
 class JSONErrorRequestHandler(WSGIRequestHandler):
@@ -18,7 +15,7 @@ class JSONErrorRequestHandler(WSGIRequestHandler):
         # As the stock handler does; Django's log_message reads the message's first character.
         message = message or self.responses.get(code, ("error",))[0]
         self.log_error("code %d, message %s", code, message)
-        body = json.dumps(error_envelope(code, message_for_status(code))).encode()
+        body = refusal_body(code)
         self.send_response(code, message)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -1,0 +1,76 @@
+"""What gunicorn refuses itself, before Django sees the request, comes as the API's JSON envelope."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+
+from commlogs_site.server_errors import refusal_message
+from tests.tcp_proxy import free_port
+
+RECIPIENT = b"alice@example.com"
+
+
+@pytest.fixture(scope="module")
+def gunicorn_port(tmp_path_factory):
+    """A gunicorn worker serving the project with its production config (gunicorn.conf.py)."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").open("w")
+    command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-c", "gunicorn.conf.py"]
+    command += ["-b", f"127.0.0.1:{port}", "-w", "1"]
+    server = subprocess.Popen(command, env=dict(os.environ), cwd=settings.BASE_DIR, stdout=log, stderr=log)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield port
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+def raw_answer(port, request):
+    """Status, headers and body of the answer to `request`, sent as raw bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(request)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (
+            b"GET /admin/communication/logs?recipient=" + RECIPIENT + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer 4e01\x00d5f1\r\n\r\n",
+            400,
+        ),
+        (b"GET /admin/communication/logs?recipient=" + RECIPIENT + b"\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"GET /admin/communication/logs HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    ],
+    ids=["NUL byte in a header", "raw non-UTF-8 bytes in the request line", "header over gunicorn's limit"],
+)
+def test_gunicorn_answers_what_it_refuses_itself_with_the_json_envelope(gunicorn_port, request_bytes, status):
+    answered, headers, body = raw_answer(gunicorn_port, request_bytes)
+    assert (answered, headers["content-type"]) == (status, "application/json")
+    envelope = json.loads(body)
+    assert envelope == {"code": status, "message": refusal_message(status), "timestamp": envelope["timestamp"]}
+    assert envelope["timestamp"].endswith("Z")
+    assert int(headers["content-length"]) == len(body)
+
+
+def test_gunicorn_refusal_does_not_echo_the_request_line(gunicorn_port):
+    _, _, body = raw_answer(gunicorn_port, b"GET /x?recipient=" + RECIPIENT + b"\xff HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert RECIPIENT not in body
