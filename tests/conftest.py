@@ -1,5 +1,6 @@
 """Fixtures shared by every test: users of each kind, tokens, clients and a log factory."""
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,3 +118,16 @@ def make_log(db):
 
 def item_ids(response):
     return [item["id"] for item in response.json()["items"]]
+
+
+def raw_http_answer(address, request):
+    """Status, headers (names in lower case) and body of a server's answer to `request`, sent as raw bytes."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(request)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
+    return int(status_line.split()[1]), headers, body

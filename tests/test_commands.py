@@ -1,7 +1,6 @@
 """Management commands of the demo: seed_demo_logs, create_demo_admin and serve_demo."""
 
 import json
-import socket
 import threading
 from io import StringIO
 
@@ -15,7 +14,7 @@ from commlogs_site.server_errors import refusal_message
 from communication.management.commands.serve_demo import JSONErrorServer
 from communication.masking import mask_recipient
 from communication.models import CommunicationLog
-from tests.conftest import LOGS_URL
+from tests.conftest import LOGS_URL, raw_http_answer
 
 
 def run(*args, **options):
@@ -74,17 +73,10 @@ def answer_of_demo_server(request_line):
     handling = threading.Thread(target=server.handle_request)
     handling.start()
     try:
-        with socket.create_connection(server.server_address[:2], timeout=10) as client:
-            client.sendall(request_line + b"\r\nHost: localhost\r\n\r\n")
-            answer = b""
-            while chunk := client.recv(65536):
-                answer += chunk
+        return raw_http_answer(server.server_address[:2], request_line + b"\r\nHost: localhost\r\n\r\n")
     finally:
         handling.join(10)
         server.server_close()
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode().split("\r\n")
-    return int(status_line.split()[1]), dict(line.split(": ", 1) for line in header_lines), body
 
 
 @pytest.mark.parametrize(
@@ -98,7 +90,7 @@ def answer_of_demo_server(request_line):
 def test_the_demo_server_answers_what_it_refuses_itself_with_the_json_envelope(request_line, status):
     answered, headers, body = answer_of_demo_server(request_line)
     assert answered == status
-    assert headers["Content-Type"] == "application/json"
+    assert headers["content-type"] == "application/json"
     envelope = json.loads(body)
     assert envelope["code"] == status
     assert envelope["message"] == refusal_message(status)

@@ -11,14 +11,15 @@ import pytest
 from django.conf import settings
 
 from commlogs_site.server_errors import refusal_message
+from tests.conftest import raw_http_answer
 from tests.tcp_proxy import free_port
 
 RECIPIENT = b"alice@example.com"
 
 
 @pytest.fixture(scope="module")
-def gunicorn_port(tmp_path_factory):
-    """A gunicorn worker serving the project with its production config (gunicorn.conf.py)."""
+def gunicorn_address(tmp_path_factory):
+    """The address of a gunicorn worker serving the project with its production config (gunicorn.conf.py)."""
     port = free_port()
     log = (tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").open("w")
     command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-c", "gunicorn.conf.py"]
@@ -30,23 +31,10 @@ def gunicorn_port(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.1)
-    yield port
+    yield "127.0.0.1", port
     server.terminate()
     server.wait(timeout=10)
     log.close()
-
-
-def raw_answer(port, request):
-    """Status, headers and body of the answer to `request`, sent as raw bytes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-        client.sendall(request)
-        answer = b""
-        while chunk := client.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
-    return int(status_line.split()[1]), headers, body
 
 
 @pytest.mark.parametrize(
@@ -62,8 +50,8 @@ def raw_answer(port, request):
     ],
     ids=["NUL byte in a header", "raw non-UTF-8 bytes in the request line", "header over gunicorn's limit"],
 )
-def test_gunicorn_answers_what_it_refuses_itself_with_the_json_envelope(gunicorn_port, request_bytes, status):
-    answered, headers, body = raw_answer(gunicorn_port, request_bytes)
+def test_gunicorn_answers_what_it_refuses_itself_with_the_json_envelope(gunicorn_address, request_bytes, status):
+    answered, headers, body = raw_http_answer(gunicorn_address, request_bytes)
     assert (answered, headers["content-type"]) == (status, "application/json")
     envelope = json.loads(body)
     assert envelope == {"code": status, "message": refusal_message(status), "timestamp": envelope["timestamp"]}
@@ -71,6 +59,7 @@ def test_gunicorn_answers_what_it_refuses_itself_with_the_json_envelope(gunicorn
     assert int(headers["content-length"]) == len(body)
 
 
-def test_gunicorn_refusal_does_not_echo_the_request_line(gunicorn_port):
-    _, _, body = raw_answer(gunicorn_port, b"GET /x?recipient=" + RECIPIENT + b"\xff HTTP/1.1\r\nHost: x\r\n\r\n")
+def test_gunicorn_refusal_does_not_echo_the_request_line(gunicorn_address):
+    request = b"GET /x?recipient=" + RECIPIENT + b"\xff HTTP/1.1\r\nHost: x\r\n\r\n"
+    _, _, body = raw_http_answer(gunicorn_address, request)
     assert RECIPIENT not in body
