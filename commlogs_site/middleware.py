@@ -1,6 +1,7 @@
-"""Keep the API's routes JSON even when Django itself answers (unknown URL, crash, bad host)."""
+"""What every answer passes through: the API's routes stay JSON, and no cache keeps a copy."""
 
 from django.http import JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from commlogs_site.envelope import error_envelope
 from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
@@ -36,4 +37,21 @@ class JsonErrorsOnApiRoutesMiddleware:
             if status_code == 503 and "Retry-After" not in json_response:
                 json_response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return json_response
+        return response
+
+
+class NeverCachedMiddleware:
+    """Tell browsers and proxies to store no answer that did not set its own caching, as Django's admin does.
+
+    Pages, exports and tokens hold personal data or credentials, which must not stay in a browser's
+    cache on a shared desk or in a proxy. Static files keep WhiteNoise's long cache lifetimes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

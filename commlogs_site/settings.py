@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "commlogs_site.middleware.NeverCachedMiddleware",
     "commlogs_site.request_log.RequestIdMiddleware",
     "commlogs_site.middleware.JsonErrorsOnApiRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",

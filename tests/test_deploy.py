@@ -147,6 +147,7 @@ def test_collected_static_files_are_served_by_whitenoise(asset, tmp_path, settin
 
     assert response.status_code == 200
     assert "max-age" in response["Cache-Control"]
+    assert "no-store" not in response["Cache-Control"]
     assert b"".join(response.streaming_content) == (tmp_path / asset).read_bytes()
 
 
