@@ -61,7 +61,6 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, Permission, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.serializers import ModelSerializer  # noqa: E402
 
 from bench.breakdown import request_breakdown  # noqa: E402
@@ -71,6 +70,7 @@ from communication.models import CONTRACT_FIELDS, CommunicationLog  # noqa: E402
 from communication.pagination import FORWARD_READ_MAX_ROWS, LogPagination, page_window  # noqa: E402
 from communication.seeding import BatchLogGenerator, write_rows  # noqa: E402
 from communication.serializers import CommunicationLogSerializer  # noqa: E402
+from communication.tokens import token_to_hand_out  # noqa: E402
 from communication.totals import (  # noqa: E402
     counted_total_sql,
     page_sql,
@@ -126,7 +126,7 @@ def reader_token():
     support.permissions.add(Permission.objects.get(codename="view_communicationlog"))
     user, _ = User.objects.update_or_create(username="bench_reader", defaults={"is_staff": True, "is_superuser": False})
     user.groups.add(support)
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_to_hand_out(user).key
 
 
 def free_port():

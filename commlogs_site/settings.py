@@ -7,6 +7,7 @@ production; `make run` sets what the local demo needs.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,11 +26,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Ahead of DRF's authtoken, so that its `drf_create_token` command hands out tokens that have not expired.
+    "communication",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "communication",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,10 @@ API_STATEMENT_TIMEOUT_MS = env.int("DJANGO_API_STATEMENT_TIMEOUT_MS", default=50
 # Readers fold the log counters' delta rows up; turn off when reads go to a replica, and run
 # `manage.py roll_up_log_counters` on the primary every minute instead (docs/performance.md).
 COUNTER_ROLLUP_ON_READ = env.bool("DJANGO_COUNTER_ROLLUP_ON_READ", default=True)
+# Hours an API token authenticates after it is made; a login past half of that hands out a new one. 0: never.
+TOKEN_MAX_AGE_HOURS = env.int("DJANGO_TOKEN_MAX_AGE_HOURS", default=24)
+if TOKEN_MAX_AGE_HOURS < 0:
+    raise ImproperlyConfigured("DJANGO_TOKEN_MAX_AGE_HOURS must be 0 (tokens never expire) or more")
 # Days audit events are kept; the audit purge command deletes older ones.
 AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 

@@ -9,6 +9,7 @@ from rest_framework.authentication import TokenAuthentication, get_authorization
 from rest_framework.exceptions import AuthenticationFailed
 
 from commlogs_site.database import converted_rows
+from communication.tokens import has_expired
 
 # DRF's authtoken keys are 40 hexadecimal characters; anything else cannot match one.
 TOKEN_KEY_PATTERN = re.compile(r"[0-9a-fA-F]{1,40}")
@@ -33,6 +34,8 @@ class BearerTokenAuthentication(TokenAuthentication):
         token = token_with_user(self.get_model(), key)
         if token is None:
             raise AuthenticationFailed("Invalid token.")
+        if has_expired(token):
+            raise AuthenticationFailed("Token has expired; log in again for a new one.")
         if not token.user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         return token.user, token

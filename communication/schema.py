@@ -95,7 +95,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             **build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer"),
             "description": "A DRF authtoken (`manage.py drf_create_token USER` or `POST /api/auth/token/`). "
-            "`Authorization: Token <token>` is accepted too.",
+            "`Authorization: Token <token>` is accepted too. A token expires `DJANGO_TOKEN_MAX_AGE_HOURS` "
+            "(default 24) after it is made: a 401 then asks for a new one.",
         }
 
 
@@ -243,7 +244,10 @@ token_schema = extend_schema_view(
     post=extend_schema(
         operation_id="api_auth_token_create",
         summary="Exchange a username and password for an API token",
-        description="Returns the user's token, creating it on first use. Throttled per client IP and per username.",
+        description="Returns the user's token, creating it on first use. A token authenticates for "
+        "`DJANGO_TOKEN_MAX_AGE_HOURS` (default 24) after it is made; once the user's token is past half of that, "
+        "a new one replaces it, so a token handed out lasts at least half that time. "
+        "Throttled per client IP and per username.",
         tags=["Authentication"],
         parameters=[RETRY_AFTER_HEADER],
         responses={

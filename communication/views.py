@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import generics
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
 
 from commlogs_site.database import cap_statement_time
 from communication.audit import AuditedReadMixin
@@ -14,6 +15,7 @@ from communication.permissions import CanViewCommunicationLogs
 from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
+from communication.tokens import token_to_hand_out
 
 
 class LogReadView(AuditedReadMixin, generics.GenericAPIView):
@@ -46,3 +48,8 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     permission_classes = []
     throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"token": token_to_hand_out(serializer.validated_data["user"]).key})

@@ -56,3 +56,9 @@ def test_database_url_selects_postgresql_and_hosts_come_from_the_environment():
     assert read["engine"] == "django.db.backends.postgresql"
     assert read["name"] == "logs"
     assert read["hosts"] == ["logs.example.com", ".example.org"]
+
+
+def test_a_negative_token_lifetime_stops_the_start_naming_the_variable():
+    result = django_settings(DJANGO_SECRET_KEY="k", DJANGO_TOKEN_MAX_AGE_HOURS="-1")
+    assert result.returncode != 0
+    assert "DJANGO_TOKEN_MAX_AGE_HOURS" in result.stderr

@@ -11,13 +11,13 @@ start_live_server
 readers="${LOADTEST_USERS:-20}"
 LOADTEST_TOKENS=$(.venv/bin/python manage.py shell --verbosity 0 -c "
 from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
+from communication.tokens import token_to_hand_out
 permission = Permission.objects.get(codename='view_communicationlog')
 keys = []
 for number in range(10):
     user, _ = User.objects.get_or_create(username=f'load-reader-{number}', defaults={'is_staff': True})
     user.user_permissions.add(permission)
-    keys.append(Token.objects.get_or_create(user=user)[0].key)
+    keys.append(token_to_hand_out(user).key)
 print(','.join(keys))
 ")
 export LOADTEST_TOKENS
