@@ -86,6 +86,11 @@ COUNTER_ROLLUP_ON_READ = env.bool("DJANGO_COUNTER_ROLLUP_ON_READ", default=True)
 TOKEN_MAX_AGE_HOURS = env.int("DJANGO_TOKEN_MAX_AGE_HOURS", default=24)
 if TOKEN_MAX_AGE_HOURS < 0:
     raise ImproperlyConfigured("DJANGO_TOKEN_MAX_AGE_HOURS must be 0 (tokens never expire) or more")
+# Hours a login to the admin or the browsable API lasts (Django's default is two weeks).
+SESSION_MAX_AGE_HOURS = env.int("DJANGO_SESSION_MAX_AGE_HOURS", default=24)
+if SESSION_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("DJANGO_SESSION_MAX_AGE_HOURS must be 1 or more")
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 # Days audit events are kept; the audit purge command deletes older ones.
 AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 

@@ -62,3 +62,9 @@ def test_a_negative_token_lifetime_stops_the_start_naming_the_variable():
     result = django_settings(DJANGO_SECRET_KEY="k", DJANGO_TOKEN_MAX_AGE_HOURS="-1")
     assert result.returncode != 0
     assert "DJANGO_TOKEN_MAX_AGE_HOURS" in result.stderr
+
+
+def test_a_session_lifetime_under_an_hour_stops_the_start_naming_the_variable():
+    result = django_settings(DJANGO_SECRET_KEY="k", DJANGO_SESSION_MAX_AGE_HOURS="0")
+    assert result.returncode != 0
+    assert "DJANGO_SESSION_MAX_AGE_HOURS" in result.stderr

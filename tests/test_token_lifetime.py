@@ -1,4 +1,7 @@
-"""A token authenticates for DJANGO_TOKEN_MAX_AGE_HOURS after it is made; logins and drf_create_token renew it."""
+"""A token authenticates for DJANGO_TOKEN_MAX_AGE_HOURS after it is made; logins and drf_create_token renew it.
+
+An admin login lasts DJANGO_SESSION_MAX_AGE_HOURS.
+"""
 
 import io
 from datetime import timedelta
@@ -97,3 +100,10 @@ def test_drf_create_token_keeps_a_fresh_token_unless_asked_to_reset_it(staff_rea
 
     call_command("drf_create_token", "reader", "--reset", stdout=io.StringIO())
     assert Token.objects.get(user=staff_reader).key != key
+
+
+def test_an_admin_login_lasts_a_day_not_djangos_two_weeks(staff_reader, client):
+    response = client.post("/admin/login/", {"username": "reader", "password": "correct-horse-battery"})
+
+    assert response.status_code == 302
+    assert response.cookies["sessionid"]["max-age"] == 24 * 3600
