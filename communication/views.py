@@ -50,6 +50,7 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]
 
     def post(self, request, *args, **kwargs):
+        """DRF's login, handing out a token that has not expired (communication/tokens.py)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response({"token": token_to_hand_out(serializer.validated_data["user"]).key})
