@@ -29,6 +29,13 @@ def has_control_characters(value):
     return any(is_control_character(character) for character in value)
 
 
+def without_control_characters(value, message):
+    """`value`, refused with `message` if it holds a control character, even one that trimming would drop."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValidationError(message)
+    return value
+
+
 class CopiedShallowly:
     """Copied shallowly where django-filter and Django forms deep-copy, once a request: a FilterSet its
     filters, a form its fields. A request changes nothing of ours but a filter's `model` and `parent`,
@@ -47,11 +54,9 @@ class ExactTextField(CopiedShallowly, forms.CharField):
         self.validators = []
 
     def clean(self, value):
-        value = self.to_python(value)
+        value = self.to_python(without_control_characters(value, "must not contain control characters"))
         if value in self.empty_values:
             return ""
-        if has_control_characters(value):
-            raise ValidationError("must not contain control characters")
         if len(value) > self.max_text_length:
             raise ValidationError(f"must be at most {self.max_text_length} characters")
         return value
@@ -91,13 +96,14 @@ class ChoiceListField(CopiedShallowly, forms.CharField):
         self.validators = []
 
     def clean(self, value):
-        value = self.to_python(value)
+        must_be_allowed = f"must be one of {', '.join(self.allowed)}"
+        value = self.to_python(without_control_characters(value, must_be_allowed))
         if value in self.empty_values:
             return []
         # Empty items are skipped, so `sms,` and `sms,,email` read as the user meant them.
         chosen = [part.strip() for part in value.split(",") if part.strip()]
         if any(part not in self.allowed for part in chosen):
-            raise ValidationError(f"must be one of {', '.join(self.allowed)}")
+            raise ValidationError(must_be_allowed)
         return list(dict.fromkeys(chosen))
 
 
@@ -109,11 +115,12 @@ class CreatedTimeField(CopiedShallowly, forms.CharField):
         self.validators = []
 
     def clean(self, value):
-        value = self.to_python(value)
+        message = "must be an RFC 3339 time (2026-04-15T10:00:00Z) or a date (2026-04-15)"
+        value = self.to_python(without_control_characters(value, message))
         if value in self.empty_values:
             return None
-        invalid = ValidationError("must be an RFC 3339 time (2026-04-15T10:00:00Z) or a date (2026-04-15)")
-        if has_control_characters(value) or len(value) > 64:
+        invalid = ValidationError(message)
+        if len(value) > 64:
             raise invalid
         try:
             if DATE_ONLY.fullmatch(value):

@@ -137,6 +137,12 @@ def test_comma_list_skips_empty_items_and_spaces(reader_client, varied_logs):
         ({"template_id": "tpl\x1b[31m"}, "template_id: must not contain control characters"),
         ({"provider": "ali\x7fyun"}, "provider: must not contain control characters"),
         ({"recipient": "138\x00"}, "recipient: must not contain control characters"),
+        # Control characters that are also whitespace are refused, not trimmed away into "not given".
+        ({"provider": "\x85"}, "provider: must not contain control characters"),
+        ({"user_id": "\n"}, "user_id: must not contain control characters"),
+        ({"recipient": "\talice@example.com"}, "recipient: must not contain control characters"),
+        ({"channel": "\n"}, "channel: must be one of sms, email, push"),
+        ({"status": "failed,\x85"}, "status: must be one of pending, sent, failed, delivered"),
         ({"user_id": "x" * 10_000}, "user_id: must be at most 64 characters"),
         ({"channel": "sms" * 5_000}, "channel: must be one of sms, email, push"),
     ],
@@ -206,6 +212,8 @@ class TestCreatedRange:
             "0000-01-01",
             "9999-12-31T23:59:59-23:59",
             "2026-04-15\x00",
+            "\n",
+            "2026-04-15\x85",
             "2" * 10_000,
         ],
     )
