@@ -65,7 +65,9 @@ RETRY_AFTER_HEADER = OpenApiParameter(
     description="Seconds to wait before retrying.",
     response=[429, 503],
 )
-CHOICE_LIST_NOTE = "Omit or leave empty for all; a comma-separated list matches any of them."
+CHOICE_LIST_NOTE = (
+    "Omit or leave empty for all; a comma-separated list matches any of them. Empty items (`sms,`) are skipped."
+)
 
 
 class SimpleResponseSerializer(serializers.Serializer):
@@ -178,10 +180,13 @@ def common_errors(allowed_methods):
 # The filters whose generated description is not what they accept, and the header of 429 and 503 answers;
 # shared by the list and its CSV export.
 def choice_list_parameter(name, label, choices):
-    """A comma-separated list of enum values, as `channel` and `status` take them."""
+    """A comma-separated list of enum values, as `channel` and `status` take them.
+
+    `""` is among the items' values because the API skips an empty item (`status=failed,`, `status=,`).
+    """
     return OpenApiParameter(
         name,
-        {"type": "array", "items": {"type": "string", "enum": choices.values}},
+        {"type": "array", "items": {"type": "string", "enum": [*choices.values, ""]}},
         description=f"{label}: {', '.join(choices.values)}. {CHOICE_LIST_NOTE}",
         style="form",
         explode=False,
