@@ -1,9 +1,17 @@
 """Fixtures shared by every test: users of each kind, tokens, clients and a log factory."""
 
+import contextlib
+import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import connection
@@ -11,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communication.models import CommunicationLog
+from tests.tcp_proxy import free_port
 
 LOGS_URL = "/admin/communication/logs"
 EXPORT_URL = "/admin/communication/logs/export.csv"
@@ -131,3 +140,28 @@ def raw_http_answer(address, request):
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
     return int(status_line.split()[1]), headers, body
+
+
+@contextlib.contextmanager
+def gunicorn_serving(log_path, *options, environment=None):
+    """gunicorn serving the project with one worker on a free port; its base URL once the app answers."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", *options]
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            command, env=environment or dict(os.environ), cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(f"{base_url}/api/unknown", timeout=1)
+                    break
+                except urllib.error.HTTPError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

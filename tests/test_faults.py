@@ -2,15 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
@@ -19,8 +16,8 @@ from commlogs_site.database import cap_statement_time
 from communication import audit
 from communication.models import AuditEvent
 from communication.pagination import LogPagination
-from tests.conftest import EXPORT_URL, LOGS_URL, postgres_only
-from tests.tcp_proxy import TcpProxy, free_port
+from tests.conftest import EXPORT_URL, LOGS_URL, gunicorn_serving, postgres_only
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -70,28 +67,14 @@ def database_proxy(transactional_db):
 @pytest.fixture
 def server_behind_proxy(database_proxy, tmp_path):
     """gunicorn serving the app from the test database through the proxy, as in production."""
-    port = free_port()
     database = connection.settings_dict["NAME"]
     environment = {
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{database_proxy.port}/{database}",
         "DJANGO_CACHE_URL": "locmemcache://",
     }
-    command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base_url}/api/unknown", timeout=1)
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with gunicorn_serving(tmp_path / "gunicorn.log", environment=environment) as base_url:
+        yield base_url
 
 
 @pytest.fixture

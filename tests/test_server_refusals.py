@@ -1,18 +1,12 @@
 """What gunicorn refuses itself, before Django sees the request, comes as the API's JSON envelope."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
+from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
 from commlogs_site.server_errors import refusal_message
-from tests.conftest import raw_http_answer
-from tests.tcp_proxy import free_port
+from tests.conftest import gunicorn_serving, raw_http_answer
 
 RECIPIENT = b"alice@example.com"
 
@@ -20,21 +14,10 @@ RECIPIENT = b"alice@example.com"
 @pytest.fixture(scope="module")
 def gunicorn_address(tmp_path_factory):
     """The address of a gunicorn worker serving the project with its production config (gunicorn.conf.py)."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").open("w")
-    command = [sys.executable, "-m", "gunicorn", "commlogs_site.wsgi", "-c", "gunicorn.conf.py"]
-    command += ["-b", f"127.0.0.1:{port}", "-w", "1"]
-    server = subprocess.Popen(command, env=dict(os.environ), cwd=settings.BASE_DIR, stdout=log, stderr=log)
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield "127.0.0.1", port
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn_serving(log_path, "-c", "gunicorn.conf.py") as base_url:
+        address = urlsplit(base_url)
+        yield address.hostname, address.port
 
 
 @pytest.mark.parametrize(
