@@ -23,6 +23,9 @@ from tests.tcp_proxy import free_port
 
 LOGS_URL = "/admin/communication/logs"
 EXPORT_URL = "/admin/communication/logs/export.csv"
+TOKEN_URL = "/api/auth/token/"
+# What a browser sends, so the API answers with its browsable HTML page.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
 # Tests of what only the PostgreSQL path has (counters, plans, server-side settings) skip on SQLite.
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")

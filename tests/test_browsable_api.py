@@ -5,9 +5,8 @@ import re
 import pytest
 from django.utils.html import strip_tags
 
-from tests.conftest import LOGS_URL
+from tests.conftest import BROWSER_ACCEPT, LOGS_URL
 
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 FULL_PHONE = "13800138000"
 
 

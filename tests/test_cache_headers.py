@@ -3,10 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.conftest import EXPORT_URL, LOGS_URL
-
-TOKEN_URL = "/api/auth/token/"
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+from tests.conftest import BROWSER_ACCEPT, EXPORT_URL, LOGS_URL, TOKEN_URL
 
 
 def assert_never_stored(response):

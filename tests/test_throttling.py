@@ -10,9 +10,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle, count_hit
-from tests.conftest import LOGS_URL, postgres_only
-
-TOKEN_URL = "/api/auth/token/"
+from tests.conftest import LOGS_URL, TOKEN_URL, postgres_only
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import LOGS_URL
-
-TOKEN_URL = "/api/auth/token/"
+from tests.conftest import LOGS_URL, TOKEN_URL
 
 
 def test_good_credentials_return_a_token_that_reads_the_logs(staff_reader):

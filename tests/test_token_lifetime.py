@@ -12,9 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import LOGS_URL
-
-TOKEN_URL = "/api/auth/token/"
+from tests.conftest import LOGS_URL, TOKEN_URL
 
 
 @pytest.fixture(autouse=True)
