@@ -91,19 +91,19 @@ class ChoiceListField(CopiedShallowly, forms.CharField):
 
     def __init__(self, *, allowed, **kwargs):
         self.allowed = list(allowed)
+        self.not_allowed_message = f"must be one of {', '.join(self.allowed)}"
         super().__init__(**kwargs)
         self.widget.choices = [(value, value) for value in self.allowed]
         self.validators = []
 
     def clean(self, value):
-        must_be_allowed = f"must be one of {', '.join(self.allowed)}"
-        value = self.to_python(without_control_characters(value, must_be_allowed))
+        value = self.to_python(without_control_characters(value, self.not_allowed_message))
         if value in self.empty_values:
             return []
         # Empty items are skipped, so `sms,` and `sms,,email` read as the user meant them.
         chosen = [part.strip() for part in value.split(",") if part.strip()]
         if any(part not in self.allowed for part in chosen):
-            raise ValidationError(must_be_allowed)
+            raise ValidationError(self.not_allowed_message)
         return list(dict.fromkeys(chosen))
 
 
