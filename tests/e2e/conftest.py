@@ -1,8 +1,10 @@
 """Headless Debian Chromium driven by Playwright against pytest-django's live server; screenshots on failure."""
 
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -16,6 +18,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Chromium names what it refused to load in quotes: "Loading the image 'https://…' violates …".
+CSP_BLOCKED_URL = re.compile(r"'(https?://[^']+)'")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MISSING_BROWSER = (
     "BROWSER TESTS SKIPPED: {what} is missing. Install Debian's browser with `apt-get install chromium` "
@@ -67,15 +71,32 @@ def chromium():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def blocks_our_own_content(console_text, live_host):
+    """Whether a console message reports the policy blocking a script, style or load from our own origin."""
+    if "Content Security Policy" not in console_text:
+        return False
+    named = CSP_BLOCKED_URL.search(console_text)
+    return named is None or urlparse(named.group(1)).netloc == live_host
+
+
 @pytest.fixture
 def page(chromium, live_server, request):
-    """A fresh browser tab on the live server; a failed test leaves a screenshot in test-artifacts/."""
+    """A fresh browser tab on the live server; a failed test leaves a screenshot in test-artifacts/.
+
+    Whatever the test did, the browser must not have blocked anything of ours under the
+    Content-Security-Policy: a blocked script or style would leave a page that looks served but does not
+    work. Loads from other sites are blocked by design (Redoc asks its vendor's CDN for a logo).
+    """
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    blocked = []
+    live_host = urlparse(live_server.url).netloc
+    tab.on("console", lambda message: blocks_our_own_content(message.text, live_host) and blocked.append(message.text))
     yield tab
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert blocked == [], "the browser blocked content under the Content-Security-Policy"

@@ -54,6 +54,23 @@ def logs():
     ]
 
 
+def requests_sent_to_other_sites(page, live_server):
+    """The URLs the tab tries to load from any site but the live server from now on.
+
+    Each is listed and aborted, so nothing leaves the machine; blob: and data: URLs stay in the page.
+    A load that the Content-Security-Policy blocks never gets this far.
+    """
+    live_host = urlparse(live_server.url).netloc
+    sent = []
+
+    def is_outside(url):
+        parsed = urlparse(url)
+        return parsed.scheme in ("http", "https") and parsed.netloc != live_host
+
+    page.route(is_outside, lambda route: sent.append(route.request.url) or route.abort())
+    return sent
+
+
 def log_in_to_admin(page, next_path):
     page.goto(f"/admin/login/?next={next_path}")
     page.fill("#id_username", "reader")
@@ -122,9 +139,7 @@ def test_browsable_api_filters_through_its_form(page, staff_reader, logs):
 
 def test_swagger_ui_authorizes_with_a_token_and_tries_the_endpoint(page, staff_reader, logs, live_server):
     token = Token.objects.create(user=staff_reader)
-    outside_requests = []
-    live_host = urlparse(live_server.url).netloc
-    page.on("request", lambda request: urlparse(request.url).netloc != live_host and outside_requests.append(request))
+    outside_requests = requests_sent_to_other_sites(page, live_server)
 
     page.goto("/api/docs/")
     page.get_by_role("button", name=re.compile("Authorize")).first.click()
@@ -161,3 +176,13 @@ def test_front_door_links_to_the_admin_the_api_and_the_docs(page):
         ("OpenAPI schema", "/api/schema/"),
     ]:
         assert page.get_by_role("link", name=name).get_attribute("href") == path
+
+
+def test_redoc_shows_the_logs_operation_and_sends_nothing_to_other_sites(page, live_server):
+    sent_outside = requests_sent_to_other_sites(page, live_server)
+
+    page.goto("/api/redoc/")
+
+    page.get_by_role("heading", name=re.compile("communication logs", re.IGNORECASE)).first.wait_for()
+    assert page.get_by_text("page_size", exact=True).first.is_visible()
+    assert sent_outside == []
