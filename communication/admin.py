@@ -1,17 +1,20 @@
 """A read-only Django admin for communication logs and the audit trail, fast at millions of rows."""
 
 import json
+from functools import partial
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR, ChangeList
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, Subquery
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from communication.audit import audited_admin_read, masked_filters
 from communication.filters import has_control_characters
 from communication.masking import mask_recipient
 from communication.models import AuditEvent, CommunicationLog
@@ -19,6 +22,8 @@ from communication.models import AuditEvent, CommunicationLog
 CONTENT_PREVIEW_LENGTH = 60
 # A search for a full recipient is redirected to `recipient-of:<log id>`, so the URL never holds the recipient.
 RECIPIENT_REFERENCE = "recipient-of:"
+# What the audit trail keeps of a list page's query: its filters, page and search.
+AUDITED_LIST_PARAMETERS = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR)
 
 
 def recipient_of(reference):
@@ -139,6 +144,24 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
         return LogChangeList
 
     def changelist_view(self, request, extra_context=None):
+        """The list, recorded in the audit trail as a read of logs (communication/audit.py)."""
+        return audited_admin_read(
+            request,
+            AuditEvent.Action.ADMIN_LIST,
+            partial(self.list_or_redirect, request, extra_context),
+            partial(audited_list_query, request),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """One log's page, recorded in the audit trail with the log and whose it is."""
+        return audited_admin_read(
+            request,
+            AuditEvent.Action.ADMIN_VIEW,
+            partial(super().change_view, request, object_id, form_url, extra_context),
+            partial(audited_log_page, unquote(object_id)),
+        )
+
+    def list_or_redirect(self, request, extra_context):
         # PostgreSQL rejects a NUL in any compared string; Django's answer to a bad lookup is `?e=1`.
         if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
@@ -179,6 +202,28 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
         except ValueError:
             return log.response or "-"
         return format_html("<pre>{}</pre>", json.dumps(parsed, indent=2, ensure_ascii=False))
+
+
+def audited_list_query(request, response):
+    """(filters, total) of a list page for the audit trail: the search as the page shows it, masked
+    unless it is a log id, a listed user id or a `recipient-of:` reference; the capped count."""
+    params = request.GET.copy()
+    term = params.get(SEARCH_VAR, "").strip()
+    changelist = (getattr(response, "context_data", None) or {}).get("cl")
+    if term and not term.startswith(RECIPIENT_REFERENCE):
+        params[SEARCH_VAR] = mask_recipient(term) if changelist is None else changelist.shown_query
+    total = None if changelist is None else changelist.result_count
+    return masked_filters(params, AUDITED_LIST_PARAMETERS), total
+
+
+def audited_log_page(log_id, response):
+    """(filters, total) of one log's page for the audit trail: the log's id and user; one row when shown."""
+    log = (getattr(response, "context_data", None) or {}).get("original")
+    params = QueryDict(mutable=True)
+    params["id"] = log_id
+    if log is not None:
+        params["user_id"] = log.user_id
+    return masked_filters(params, ["id", "user_id"]), (1 if log is not None else None)
 
 
 @admin.register(AuditEvent)

@@ -5,13 +5,15 @@ import ipaddress
 import logging
 from contextlib import nullcontext
 
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
-from commlogs_site.errors import ServiceUnavailable
+from commlogs_site.errors import RETRY_AFTER_SECONDS, ServiceUnavailable
 from communication.filters import is_control_character
 from communication.masking import mask_parameter
 from communication.models import AuditEvent
@@ -87,6 +89,34 @@ def client_ip_of(request):
         return None
 
 
+def recorded_or_refused(request, *, action, status_code, filters, total):
+    """Record one request; False for a successful read whose event could not be written, which must be refused.
+
+    The event holds the request's user (none when the database cannot tell), client IP and user agent.
+    When the answer hands over no logs (a denial, an error), a failed write is logged and the answer stands.
+    """
+    try:
+        actor = request.user
+    except DatabaseError:
+        actor = None
+    try:
+        record_audit_event(
+            actor=actor,
+            action=action,
+            status_code=status_code,
+            filters=filters,
+            total=total,
+            client_ip=client_ip_of(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except DatabaseError as exc:
+        if is_success(status_code):
+            logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)
+            return False
+        logger.warning("audit event for a %s answer not recorded (%s)", status_code, type(exc).__name__)
+    return True
+
+
 class AuditedReadMixin:
     """Record an `AuditEvent` for every request to the view, allowed or denied; refuse a read it cannot record.
 
@@ -112,34 +142,42 @@ class AuditedReadMixin:
             return data.get("total")
         return None
 
-    def record_audit(self, request, response):
-        try:
-            actor = request.user
-        except DatabaseError:
-            actor = None
-        record_audit_event(
-            actor=actor,
-            action=self.audit_action,
-            status_code=response.status_code,
-            filters=masked_filters(request.query_params, self.get_audit_filter_names()),
-            total=self.get_audit_total(response),
-            client_ip=client_ip_of(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-
     def finalize_response(self, request, response, *args, **kwargs):
         if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and connection.connection is None:
             # The database could not be reached just now; another connect attempt would only double the wait.
             logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
             return super().finalize_response(request, response, *args, **kwargs)
-        try:
-            self.record_audit(request, response)
-        except DatabaseError as exc:
-            if is_success(response.status_code):
-                logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)
-                response = self.handle_exception(ServiceUnavailable(AUDIT_UNAVAILABLE_MESSAGE))
-            else:
-                logger.warning(
-                    "audit event for a %s answer not recorded (%s)", response.status_code, type(exc).__name__
-                )
+        recorded = recorded_or_refused(
+            request,
+            action=self.audit_action,
+            status_code=response.status_code,
+            filters=masked_filters(request.query_params, self.get_audit_filter_names()),
+            total=self.get_audit_total(response),
+        )
+        if not recorded:
+            response = self.handle_exception(ServiceUnavailable(AUDIT_UNAVAILABLE_MESSAGE))
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def audited_admin_read(request, action, read, describe):
+    """Run `read()`, an admin view of logs, and record it: `describe(response)` gives (filters, total).
+
+    Fail-closed as the API is: a page that cannot be recorded is answered with a 503 instead. The
+    admin's pages are TemplateResponses, rendered after the view returns, so none of its rows leave.
+    A staff member without the view permission is recorded with the 403 they get.
+    """
+    try:
+        response = read()
+    except PermissionDenied:
+        filters, total = describe(None)
+        recorded_or_refused(request, action=action, status_code=403, filters=filters, total=total)
+        raise
+    filters, total = describe(response)
+    if recorded_or_refused(request, action=action, status_code=response.status_code, filters=filters, total=total):
+        return response
+    return HttpResponse(
+        AUDIT_UNAVAILABLE_MESSAGE,
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content_type="text/plain; charset=utf-8",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

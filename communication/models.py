@@ -89,13 +89,15 @@ class CommunicationLog(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One read of the logs API, allowed or denied, or one lifecycle operation on logs."""
+    """One read of the logs API or of logs in the admin, allowed or denied, or one lifecycle operation on logs."""
 
     class Action(models.TextChoices):
         LIST = "list", "List logs"
         EXPORT = "export", "Export logs"
         ERASE = "erase", "Erase a user's logs"
         USER_EXPORT = "user_export", "Export a user's logs"
+        ADMIN_LIST = "admin_list", "List logs in the admin"
+        ADMIN_VIEW = "admin_view", "View a log in the admin"
 
     # No index of its own: audit_actor_created_idx leads with it, and serves the foreign key as well.
     actor = models.ForeignKey(

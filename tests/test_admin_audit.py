@@ -1,0 +1,137 @@
+"""Reads of logs in the Django admin are recorded in the audit trail as API reads are, and fail closed."""
+
+import pytest
+from django.db import DatabaseError
+
+from communication import audit
+from communication.models import AuditEvent
+
+LIST_URL = "/admin/communication/communicationlog/"
+FULL_PHONE = "13800138000"
+MASKED_PHONE = "138****8000"
+
+
+def events():
+    return list(AuditEvent.objects.order_by("id").values("actor_id", "action", "status_code", "filters", "total"))
+
+
+@pytest.fixture
+def logs(make_log):
+    return [
+        make_log(user_id="usr_alice", recipient=FULL_PHONE),
+        make_log(user_id="usr_alice", recipient="alice@example.com", channel="email"),
+        make_log(user_id="usr_bob", recipient="13900139000"),
+    ]
+
+
+@pytest.fixture
+def admin_reader(client, staff_reader):
+    client.force_login(staff_reader)
+    return client
+
+
+def test_a_list_page_is_recorded_with_its_filters_page_and_count(admin_reader, staff_reader, logs):
+    response = admin_reader.get(LIST_URL, {"channel__exact": "sms", "p": "1"}, HTTP_USER_AGENT="Firefox/140")
+
+    assert response.status_code == 200
+    assert events() == [
+        {
+            "actor_id": staff_reader.pk,
+            "action": "admin_list",
+            "status_code": 200,
+            "filters": {"channel__exact": "sms", "p": "1"},
+            "total": 2,
+        }
+    ]
+    assert AuditEvent.objects.get().user_agent == "Firefox/140"
+
+
+def test_one_logs_page_is_recorded_with_the_log_and_whose_it_is(admin_reader, staff_reader, logs):
+    response = admin_reader.get(f"{LIST_URL}{logs[2].pk}/change/")
+
+    assert response.status_code == 200
+    assert events() == [
+        {
+            "actor_id": staff_reader.pk,
+            "action": "admin_view",
+            "status_code": 200,
+            "filters": {"id": logs[2].pk, "user_id": "usr_bob"},
+            "total": 1,
+        }
+    ]
+
+
+def test_a_log_that_does_not_exist_is_recorded_as_showing_nothing(admin_reader, logs):
+    response = admin_reader.get(f"{LIST_URL}log_missing/change/")
+
+    assert response.status_code == 302
+    assert [(event["action"], event["filters"], event["total"]) for event in events()] == [
+        ("admin_view", {"id": "log_missing"}, None)
+    ]
+
+
+def test_a_search_by_full_recipient_is_recorded_masked_on_both_requests(admin_reader, logs):
+    response = admin_reader.get(LIST_URL, {"q": FULL_PHONE}, follow=True)
+
+    assert response.status_code == 200
+    recorded = events()
+    assert [(event["status_code"], event["filters"]["q"]) for event in recorded] == [
+        (302, MASKED_PHONE),
+        (200, f"recipient-of:{logs[0].pk}"),
+    ]
+    assert recorded[1]["total"] == 1
+    assert not AuditEvent.objects.filter(filters__icontains=FULL_PHONE).exists()
+
+
+def test_a_search_by_user_id_is_recorded_as_typed(admin_reader, logs):
+    admin_reader.get(LIST_URL, {"q": "usr_alice"})
+
+    assert [(event["filters"], event["total"]) for event in events()] == [({"q": "usr_alice"}, 2)]
+
+
+def test_staff_without_the_view_permission_are_recorded_as_refused(client, make_user, logs):
+    outsider = make_user("outsider", staff=True)
+    client.force_login(outsider)
+
+    response = client.get(LIST_URL, {"q": FULL_PHONE})
+
+    assert response.status_code == 403
+    assert events() == [
+        {
+            "actor_id": outsider.pk,
+            "action": "admin_list",
+            "status_code": 403,
+            "filters": {"q": MASKED_PHONE},
+            "total": None,
+        }
+    ]
+
+
+def test_reading_the_audit_trail_itself_is_not_recorded(client, make_user):
+    client.force_login(make_user("root", staff=True, superuser=True))
+
+    response = client.get("/admin/communication/auditevent/")
+
+    assert response.status_code == 200
+    assert events() == []
+
+
+@pytest.fixture
+def audit_writes_fail(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("audit table unavailable")
+
+    monkeypatch.setattr(audit, "insert_audit_row", refuse)
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_an_admin_page_that_cannot_be_audited_is_refused_with_503_and_shows_no_log(
+    admin_reader, logs, audit_writes_fail, page
+):
+    response = admin_reader.get(LIST_URL if page == "list" else f"{LIST_URL}{logs[0].pk}/change/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    body = response.content.decode()
+    assert body == "the read could not be recorded in the audit trail; retry later"
+    assert "usr_alice" not in body
