@@ -135,3 +135,13 @@ def test_an_admin_page_that_cannot_be_audited_is_refused_with_503_and_shows_no_l
     body = response.content.decode()
     assert body == "the read could not be recorded in the audit trail; retry later"
     assert "usr_alice" not in body
+
+
+def test_control_characters_in_an_admin_search_or_log_id_are_recorded_replaced(admin_reader, logs):
+    admin_reader.get(LIST_URL, {"q": "usr_\x00alice"})
+    admin_reader.get(f"{LIST_URL}log_\x00x/change/")
+
+    assert [(event["status_code"], event["filters"]) for event in events()] == [
+        (302, {"q": "****"}),
+        (302, {"id": "log_\ufffdx"}),
+    ]
