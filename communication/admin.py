@@ -22,8 +22,10 @@ from communication.models import AuditEvent, CommunicationLog
 CONTENT_PREVIEW_LENGTH = 60
 # A search for a full recipient is redirected to `recipient-of:<log id>`, so the URL never holds the recipient.
 RECIPIENT_REFERENCE = "recipient-of:"
-# What the audit trail keeps of a list page's query: its filters, page and search.
-AUDITED_LIST_PARAMETERS = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR)
+# What the audit trail keeps of a list page's query: its filters, page and search, and whose logs it searched.
+AUDITED_LIST_PARAMETERS = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR, "user_id")
+# In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
+SUBJECT_SEARCH_PREFIX = "user:"
 
 
 def recipient_of(reference):
@@ -206,14 +208,18 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
 
 def audited_list_query(request, response):
     """(filters, total) of a list page for the audit trail: the search as the page shows it, masked
-    unless it is a log id, a listed user id or a `recipient-of:` reference; the capped count."""
+    unless it is a log id, a listed user id or a `recipient-of:` reference, and as `user_id` when it
+    found that user's logs; the capped count."""
     params = request.GET.copy()
     term = params.get(SEARCH_VAR, "").strip()
     changelist = (getattr(response, "context_data", None) or {}).get("cl")
     if term and not term.startswith(RECIPIENT_REFERENCE):
         params[SEARCH_VAR] = mask_recipient(term) if changelist is None else changelist.shown_query
-    total = None if changelist is None else changelist.result_count
-    return masked_filters(params, AUDITED_LIST_PARAMETERS), total
+    if changelist is None:
+        return masked_filters(params, AUDITED_LIST_PARAMETERS), None
+    if any(log.user_id == term for log in changelist.result_list):
+        params["user_id"] = term
+    return masked_filters(params, AUDITED_LIST_PARAMETERS), changelist.result_count
 
 
 def audited_log_page(log_id, response):
@@ -230,9 +236,10 @@ def audited_log_page(log_id, response):
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, for superusers and staff with `communication.view_auditevent`; append-only."""
 
-    list_display = ["created_at", "actor_username", "action", "status_code", "total", "client_ip"]
+    list_display = ["created_at", "actor_username", "action", "status_code", "filters", "total", "client_ip"]
     list_filter = ["action", "status_code", "created_at"]
     search_fields = ["actor_username", "client_ip"]
+    search_help_text = f"Actor username or client IP; {SUBJECT_SEARCH_PREFIX}<user id> for who read that user's logs."
     date_hierarchy = "created_at"
     fields = readonly_fields = [
         "created_at",
@@ -246,3 +253,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "user_agent",
     ]
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.startswith(SUBJECT_SEARCH_PREFIX):
+            return queryset.about_user(term.removeprefix(SUBJECT_SEARCH_PREFIX).strip()), False
+        return super().get_search_results(request, queryset, search_term)

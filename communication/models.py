@@ -4,6 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from communication.masking import mask_recipient
@@ -88,6 +90,12 @@ class CommunicationLog(models.Model):
         super().save(*args, **kwargs)
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def about_user(self, user_id):
+        """Events whose request named `user_id`: reads of that user's logs, and exports of them; indexed."""
+        return self.filter(filters__has_key="user_id", filters__user_id=user_id)
+
+
 class AuditEvent(models.Model):
     """One read of the logs API or of logs in the admin, allowed or denied, or one lifecycle operation on logs."""
 
@@ -114,11 +122,22 @@ class AuditEvent(models.Model):
     client_ip = models.GenericIPAddressField("client IP", null=True, blank=True)
     user_agent = models.CharField("user agent", max_length=512, blank=True, default="")
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = "audit event"
         verbose_name_plural = "audit events"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx")]
+        indexes = [
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx"),
+            # Whose logs were read: the events that name a user, newest first (AuditEventQuerySet.about_user).
+            models.Index(
+                KeyTransform("user_id", "filters"),
+                F("created_at").desc(),
+                name="audit_subject_created_idx",
+                condition=Q(filters__has_key="user_id"),
+            ),
+        ]
 
     def __str__(self):
         who = self.actor_username or "anonymous"

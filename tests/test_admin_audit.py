@@ -1,10 +1,12 @@
 """Reads of logs in the Django admin are recorded in the audit trail as API reads are, and fail closed."""
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from rest_framework.test import APIClient
 
 from communication import audit
 from communication.models import AuditEvent
+from tests.conftest import LOGS_URL
 
 LIST_URL = "/admin/communication/communicationlog/"
 FULL_PHONE = "13800138000"
@@ -83,10 +85,14 @@ def test_a_search_by_full_recipient_is_recorded_masked_on_both_requests(admin_re
     assert not AuditEvent.objects.filter(filters__icontains=FULL_PHONE).exists()
 
 
-def test_a_search_by_user_id_is_recorded_as_typed(admin_reader, logs):
+def test_a_search_that_finds_a_users_logs_is_recorded_with_whose_they_are(admin_reader, logs):
     admin_reader.get(LIST_URL, {"q": "usr_alice"})
+    admin_reader.get(LIST_URL, {"q": logs[2].pk})
 
-    assert [(event["filters"], event["total"]) for event in events()] == [({"q": "usr_alice"}, 2)]
+    assert [(event["filters"], event["total"]) for event in events()] == [
+        ({"q": "usr_alice", "user_id": "usr_alice"}, 2),
+        ({"q": logs[2].pk}, 1),
+    ]
 
 
 def test_staff_without_the_view_permission_are_recorded_as_refused(client, make_user, logs):
@@ -145,3 +151,51 @@ def test_control_characters_in_an_admin_search_or_log_id_are_recorded_replaced(a
         (302, {"q": "****"}),
         (302, {"id": "log_\ufffdx"}),
     ]
+
+
+@pytest.fixture
+def reads_of_alice_and_bob(admin_reader, client_for, staff_reader, logs):
+    """Alice's logs read through the API, an admin search and a log's page; Bob's and nobody's through the API."""
+    api = client_for(staff_reader)
+    api.get(LOGS_URL, {"user_id": "usr_alice"})
+    api.get(LOGS_URL, {"user_id": "usr_bob"})
+    api.get(LOGS_URL, {"channel": "sms"})
+    admin_reader.get(LIST_URL, {"q": "usr_alice"})
+    admin_reader.get(f"{LIST_URL}{logs[1].pk}/change/")
+    APIClient().get(LOGS_URL, {"user_id": "usr_alice"})
+
+
+def test_the_audit_trail_answers_who_read_one_users_logs(reads_of_alice_and_bob):
+    about_alice = AuditEvent.objects.about_user("usr_alice").order_by("id")
+
+    assert [(event.action, event.status_code, event.actor_username) for event in about_alice] == [
+        ("list", 200, "reader"),
+        ("admin_list", 200, "reader"),
+        ("admin_view", 200, "reader"),
+        ("list", 401, ""),
+    ]
+    assert AuditEvent.objects.about_user("usr_bob").count() == 1
+    assert not AuditEvent.objects.about_user("usr_carol").exists()
+
+
+def test_the_audit_admin_searches_by_whose_logs_were_read(reads_of_alice_and_bob, client, make_user):
+    client.force_login(make_user("compliance", staff=True, superuser=True))
+
+    response = client.get("/admin/communication/auditevent/", {"q": "user:usr_alice"})
+
+    assert response.status_code == 200
+    assert sorted(event.action for event in response.context["cl"].result_list) == [
+        "admin_list",
+        "admin_view",
+        "list",
+        "list",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_who_read_one_users_logs_is_found_through_its_index(reads_of_alice_and_bob):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = AuditEvent.objects.about_user("usr_alice").order_by("-created_at").explain()
+
+    assert "audit_subject_created_idx" in plan
