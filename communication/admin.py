@@ -1,11 +1,13 @@
 """A read-only Django admin for communication logs and the audit trail, fast at millions of rows."""
 
+import ipaddress
 import json
 from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, Subquery
@@ -33,6 +35,16 @@ def recipient_of(reference):
     return CommunicationLog.objects.filter(id=reference.removeprefix(RECIPIENT_REFERENCE)).values("recipient")[:1]
 
 
+def refuse_control_characters(request):
+    """Django's answer to a bad lookup (`?e=1`) for a query holding a control character, else None.
+
+    PostgreSQL rejects a NUL in any compared string.
+    """
+    if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
+        return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+    return None
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Logs are evidence: nobody adds, changes or deletes them here."""
 
@@ -57,18 +69,24 @@ class CappedCountPaginator(Paginator):
         return self.object_list[: self.count_limit + 1].count()
 
 
-class LogChangeList(ChangeList):
-    """Says "more than N" for a capped count and shows the search term masked unless it is an id."""
+class CappedCountChangeList(ChangeList):
+    """Says "more than N" for a count capped by CappedCountPaginator, in the app's pagination and search templates."""
 
     def get_results(self, request):
         super().get_results(request)
         limit = self.model_admin.paginator.count_limit
         self.result_count_label = f"more than {limit}" if self.result_count > limit else str(self.result_count)
+        self.shown_query = self.query
+
+
+class LogChangeList(CappedCountChangeList):
+    """Shows the search term masked unless it is an id."""
+
+    def get_results(self, request):
+        super().get_results(request)
         if self.query.startswith(RECIPIENT_REFERENCE):
             self.shown_query = mask_recipient(recipient_of(self.query).values_list("recipient", flat=True).first())
-        elif any(self.query in (log.id, log.user_id) for log in self.result_list):
-            self.shown_query = self.query
-        else:
+        elif not any(self.query in (log.id, log.user_id) for log in self.result_list):
             self.shown_query = mask_recipient(self.query)
 
 
@@ -164,9 +182,9 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
         )
 
     def list_or_redirect(self, request, extra_context):
-        # PostgreSQL rejects a NUL in any compared string; Django's answer to a bad lookup is `?e=1`.
-        if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
-            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        refused = refuse_control_characters(request)
+        if refused is not None:
+            return refused
         term = request.GET.get(SEARCH_VAR, "").strip()
         if term and not term.startswith(RECIPIENT_REFERENCE) and self.has_view_or_change_permission(request):
             log_id = CommunicationLog.objects.filter(recipient=term).values_list("id", flat=True).first()
@@ -232,15 +250,37 @@ def audited_log_page(log_id, response):
     return masked_filters(params, ["id", "user_id"]), (1 if log is not None else None)
 
 
+class OutcomeListFilter(admin.SimpleListFilter):
+    """Allowed, redirected, refused or failed, by ranges of the HTTP status: listed without reading the trail."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+    STATUS_RANGES = {"allowed": (200, 299), "redirected": (300, 399), "refused": (400, 499), "failed": (500, 599)}
+
+    def lookups(self, request, model_admin):
+        return [(name, f"{name} ({low // 100}xx)") for name, (low, _) in self.STATUS_RANGES.items()]
+
+    def queryset(self, request, queryset):
+        status_range = self.STATUS_RANGES.get(self.value())
+        return queryset if status_range is None else queryset.filter(status_code__range=status_range)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit trail, for superusers and staff with `communication.view_auditevent`; append-only."""
+    """The audit trail, for superusers and staff with `communication.view_auditevent`; append-only.
+
+    It grows by an event a request, so no page reads the whole trail: the count is capped, the filters
+    offer fixed choices (Django's status filter and date hierarchy ran a DISTINCT over every event,
+    2.2 s a page at 5M events), and the searches by user and by staff member go through indexes.
+    """
 
     list_display = ["created_at", "actor_username", "action", "status_code", "filters", "total", "client_ip"]
-    list_filter = ["action", "status_code", "created_at"]
+    list_filter = ["action", OutcomeListFilter, "created_at"]
+    # Shown as the search box's contract; get_search_results picks one indexed match itself.
     search_fields = ["actor_username", "client_ip"]
-    search_help_text = f"Actor username or client IP; {SUBJECT_SEARCH_PREFIX}<user id> for who read that user's logs."
-    date_hierarchy = "created_at"
+    search_help_text = (
+        f"A staff member's username, a client IP, or {SUBJECT_SEARCH_PREFIX}<user id> for who read that user's logs."
+    )
     fields = readonly_fields = [
         "created_at",
         "actor",
@@ -253,9 +293,27 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "user_agent",
     ]
     show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return CappedCountChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        return refuse_control_characters(request) or super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
+        """Whose logs (`user:<id>`), a client IP, or a staff member: the actor's key when the user still
+        exists (indexed), else the username kept after a user is deleted."""
         term = search_term.strip()
+        if not term:
+            return queryset, False
         if term.startswith(SUBJECT_SEARCH_PREFIX):
             return queryset.about_user(term.removeprefix(SUBJECT_SEARCH_PREFIX).strip()), False
-        return super().get_search_results(request, queryset, search_term)
+        try:
+            return queryset.filter(client_ip=str(ipaddress.ip_address(term))), False
+        except ValueError:
+            pass
+        actor_id = get_user_model().objects.filter(username=term).values_list("pk", flat=True).first()
+        if actor_id is not None:
+            return queryset.filter(actor_id=actor_id), False
+        return queryset.filter(actor_username=term), False

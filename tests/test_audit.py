@@ -3,8 +3,9 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from communication import audit
@@ -218,3 +219,76 @@ def test_an_audit_event_cannot_be_changed_or_deleted_one_by_one(reader_client, l
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
     assert AuditEvent.objects.get().status_code == 200
+
+
+AUDIT_LIST_URL = "/admin/communication/auditevent/"
+
+
+@pytest.fixture
+def compliance_client(make_user):
+    client = APIClient()
+    client.force_login(make_user("compliance", staff=True, superuser=True))
+    return client
+
+
+@pytest.fixture
+def events_of_two_readers(make_user, client_for, logs):
+    """Reads by `reader` from 203.0.113.9, a refused one by `clerk`, and a read by `gone`, since deleted."""
+    reader, clerk, gone = (
+        make_user(name, staff=True, can_view_logs=name != "clerk") for name in ("reader", "clerk", "gone")
+    )
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}):
+        client_for(reader).get(LOGS_URL, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    client_for(reader).get(LOGS_URL)
+    client_for(clerk).get(LOGS_URL)
+    client_for(gone).get(LOGS_URL)
+    gone.delete()
+
+
+def listed_events(response):
+    return [(event.actor_username, event.status_code) for event in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("reader", [("reader", 200), ("reader", 200)]),
+        ("gone", [("gone", 200)]),
+        ("203.0.113.9", [("reader", 200)]),
+        ("nobody", []),
+    ],
+)
+def test_the_audit_admin_searches_by_staff_member_or_client_ip(
+    compliance_client, events_of_two_readers, search, expected
+):
+    response = compliance_client.get(AUDIT_LIST_URL, {"q": search})
+
+    assert response.status_code == 200
+    assert listed_events(response) == expected
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [("allowed", 3), ("refused", 1), ("failed", 0)])
+def test_the_audit_admin_filters_by_outcome(compliance_client, events_of_two_readers, outcome, expected):
+    response = compliance_client.get(AUDIT_LIST_URL, {"outcome": outcome})
+
+    assert len(listed_events(response)) == expected
+
+
+def test_the_audit_admin_never_reads_the_whole_trail_for_a_page(compliance_client, events_of_two_readers):
+    with CaptureQueriesContext(connection) as queries:
+        response = compliance_client.get(AUDIT_LIST_URL)
+
+    assert response.status_code == 200
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if "DISTINCT" in sql]
+    counts = [sql for sql in statements if "COUNT(" in sql]
+    assert counts
+    assert all("LIMIT 10001" in sql for sql in counts)
+    assert "4 audit events" in response.content.decode()
+
+
+def test_a_control_character_in_the_audit_search_is_a_bad_lookup_not_an_error(compliance_client):
+    response = compliance_client.get(AUDIT_LIST_URL, {"q": "reader\x00"})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
