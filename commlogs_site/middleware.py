@@ -1,10 +1,16 @@
-"""What every answer passes through: the API's routes stay JSON, and no cache keeps a copy."""
+"""What every answer passes through: the API's routes stay JSON, outages are 503s, and no cache keeps a copy."""
 
-from django.http import JsonResponse
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 from commlogs_site.envelope import error_envelope
 from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
+
+logger = logging.getLogger("commlogs.errors")
 
 API_PATH_PREFIXES = ("/api/", "/admin/communication/logs")
 
@@ -55,3 +61,23 @@ class NeverCachedMiddleware:
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class DatabaseUnavailablePageMiddleware:
+    """A page outside the API (the admin, its login) whose database cannot be reached answers 503 with
+    `Retry-After`, not Django's "Server Error (500)": an outage that staff and monitors can tell from a bug.
+
+    The API's views answer the same in the envelope themselves (commlogs_site/errors.py).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("database unavailable: %s", type(exception).__name__)
+        return HttpResponse(render_to_string("503.html"), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

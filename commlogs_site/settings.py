@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "commlogs_site.middleware.DatabaseUnavailablePageMiddleware",
 ]
 
 ROOT_URLCONF = "commlogs_site.urls"

@@ -1,0 +1,52 @@
+"""Pages outside the API answer a 503 page with Retry-After when the database cannot be reached, never a 500."""
+
+import pytest
+from django.contrib.auth import forms as auth_forms
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from communication.admin import CommunicationLogAdmin
+
+LIST_URL = "/admin/communication/communicationlog/"
+
+
+def unreachable(error_class):
+    def fail(*args, **kwargs):
+        raise error_class("connection to server at 10.20.30.40, port 5432 failed")
+
+    return fail
+
+
+def assert_unavailable_page(response):
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "<h1>Service unavailable</h1>" in page
+    assert "10.20.30.40" not in page
+
+
+@pytest.mark.parametrize("error_class", [OperationalError, InterfaceError])
+def test_an_admin_page_whose_database_is_unreachable_answers_503(client, staff_reader, monkeypatch, error_class):
+    client.force_login(staff_reader)
+    monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(error_class))
+
+    assert_unavailable_page(client.get(LIST_URL))
+
+
+def test_logging_in_while_the_database_is_unreachable_answers_503(client, db, monkeypatch, caplog):
+    monkeypatch.setattr(auth_forms, "authenticate", unreachable(OperationalError))
+
+    response = client.post("/admin/login/", {"username": "reader", "password": "correct-horse-battery"})
+
+    assert_unavailable_page(response)
+    assert [record.getMessage() for record in caplog.records if record.name == "commlogs.errors"] == [
+        "database unavailable: OperationalError"
+    ]
+
+
+def test_other_database_errors_stay_server_errors(client, staff_reader, monkeypatch):
+    client.raise_request_exception = False
+    client.force_login(staff_reader)
+    monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(DatabaseError))
+
+    assert client.get(LIST_URL).status_code == 500
