@@ -80,4 +80,12 @@ class DatabaseUnavailablePageMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.warning("database unavailable: %s", type(exception).__name__)
-        return HttpResponse(render_to_string("503.html"), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        page = render_to_string(
+            "status_page.html",
+            {
+                "title": "Service unavailable",
+                "message": "The database cannot be reached just now, so nothing can be shown or recorded. "
+                "Nothing was lost: retry in a few seconds.",
+            },
+        )
+        return HttpResponse(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

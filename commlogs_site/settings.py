@@ -20,7 +20,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-debug-only-key" if D
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on our site, whose login is rate limited (commlogs_site/admin_site.py).
+    "commlogs_site.apps.CommlogsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

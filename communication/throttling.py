@@ -1,9 +1,10 @@
-"""Rate limits: per user on the logs API, per IP and per username on the token endpoint."""
+"""Rate limits: per user on the logs API, per IP and per username on the token endpoint and the admin's login."""
 
 import hashlib
 
 from django.db import connection
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from communication.models import RequestWindow
@@ -66,7 +67,8 @@ class TokenUsernameThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         try:
-            data = request.data
+            # DRF's parsed body at the token endpoint; the form's fields at the admin's login.
+            data = request.data if isinstance(request, Request) else request.POST
         except (ParseError, UnsupportedMediaType):
             return None
         username = data.get("username") if hasattr(data, "get") else None
@@ -75,3 +77,17 @@ class TokenUsernameThrottle(SimpleRateThrottle):
         # Hashed, so the cache never holds a username and any characters make a valid key.
         ident = hashlib.sha256(username.strip().lower().encode(errors="replace")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+LOGIN_THROTTLES = (TokenIPThrottle, TokenUsernameThrottle)
+
+
+def login_wait_seconds(request):
+    """Count a login attempt, at the admin's login form as at the token endpoint (the same counters).
+
+    None while the attempt is within both limits, else the seconds to wait before the next one.
+    """
+    waits = [
+        throttle.wait() for throttle in (cls() for cls in LOGIN_THROTTLES) if not throttle.allow_request(request, None)
+    ]
+    return max((wait for wait in waits if wait is not None), default=1) if waits else None

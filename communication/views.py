@@ -14,7 +14,7 @@ from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
 from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
-from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle
+from communication.throttling import LOGIN_THROTTLES, LogsUserThrottle
 from communication.tokens import token_to_hand_out
 
 
@@ -47,7 +47,7 @@ class TokenView(ObtainAuthToken):
 
     authentication_classes = []
     permission_classes = []
-    throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]
+    throttle_classes = LOGIN_THROTTLES
 
     def post(self, request, *args, **kwargs):
         """DRF's login, handing out a token that has not expired (communication/tokens.py)."""

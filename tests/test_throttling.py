@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
@@ -79,6 +80,62 @@ def test_21st_login_attempt_on_one_username_gets_429_from_any_ip(make_user):
 
     assert attempts == [400] * 20
     assert_throttled_envelope(blocked)
+
+
+ADMIN_LOGIN_URL = "/admin/login/"
+
+
+def admin_login(client, username, password, **extra):
+    return client.post(ADMIN_LOGIN_URL, {"username": username, "password": password}, **extra)
+
+
+def assert_throttled_page(response):
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["Content-Type"].startswith("text/html")
+    assert "<h1>Too many login attempts</h1>" in response.content.decode()
+
+
+def test_21st_admin_login_attempt_from_one_ip_gets_429_even_with_the_right_password(client, make_user):
+    make_user("alice", staff=True)
+    attempts = [admin_login(client, f"guess{number}", "wrong").status_code for number in range(20)]
+
+    blocked = admin_login(client, "alice", "correct-horse-battery")
+
+    assert attempts == [200] * 20
+    assert_throttled_page(blocked)
+    assert "_auth_user_id" not in client.session
+
+
+def test_attempts_on_one_username_count_at_the_token_endpoint_and_the_admin_login_alike(client, make_user):
+    make_user("alice", staff=True)
+    token_attempts = [
+        APIClient()
+        .post(TOKEN_URL, {"username": "alice", "password": f"guess{number}"}, REMOTE_ADDR=f"198.51.100.{number}")
+        .status_code
+        for number in range(10)
+    ]
+    admin_attempts = [
+        admin_login(client, "alice", f"guess{number}", REMOTE_ADDR=f"192.0.2.{number}").status_code
+        for number in range(10)
+    ]
+
+    blocked = admin_login(client, "ALICE", "correct-horse-battery", REMOTE_ADDR="203.0.113.7")
+
+    assert token_attempts == [400] * 10
+    assert admin_attempts == [200] * 10
+    assert_throttled_page(blocked)
+
+
+def test_opening_the_admin_login_page_is_not_a_login_attempt(client, make_user):
+    make_user("alice", staff=True)
+    pages = [client.get(ADMIN_LOGIN_URL).status_code for _ in range(25)]
+
+    response = admin_login(client, "alice", "correct-horse-battery")
+
+    assert pages == [200] * 25
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="alice").pk)
 
 
 def test_a_correct_login_within_the_limit_gets_a_token(make_user):
