@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from django.http import JsonResponse
 from django.utils import timezone
 
 SUCCESS_CODE = 0
@@ -35,3 +36,10 @@ def success_envelope(**fields):
 
 def error_envelope(status_code, message):
     return {"code": status_code, "message": message, "timestamp": rfc3339(timezone.now())}
+
+
+def error_response(status_code, message):
+    """The error envelope as a response outside DRF, written as compactly as DRF's answers are."""
+    return JsonResponse(
+        error_envelope(status_code, message), status=status_code, json_dumps_params={"separators": (",", ":")}
+    )

@@ -3,11 +3,11 @@
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
-from commlogs_site.envelope import error_envelope
+from commlogs_site.envelope import error_response
 from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
 
 logger = logging.getLogger("commlogs.errors")
@@ -34,9 +34,7 @@ class JsonErrorsOnApiRoutesMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status_code = response.status_code
-            json_response = JsonResponse(
-                error_envelope(status_code, message_for_status(status_code)), status=status_code
-            )
+            json_response = error_response(status_code, message_for_status(status_code))
             for header in ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID"):
                 if header in response:
                     json_response[header] = response[header]

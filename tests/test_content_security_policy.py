@@ -12,6 +12,7 @@ HTML_PAGES = [
     LOGIN_PAGE,
     "/admin/",
     "/admin/communication/communicationlog/",
+    "/admin/communication/auditevent/",
     LOGS_URL,
     "/api/docs/",
     "/api/redoc/",

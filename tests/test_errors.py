@@ -31,6 +31,15 @@ def test_unknown_route_under_api_gets_json_404(db, path):
     assert_envelope(APIClient().get(path), 404)
 
 
+def test_an_error_from_outside_drf_is_written_as_compactly_as_drfs_own(reader_client):
+    unknown_route = reader_client.get("/api/nope")
+    bad_filter = reader_client.get(LOGS_URL, {"channel": "fax"})
+
+    for response in (unknown_route, bad_filter):
+        assert response.content.startswith(b'{"code":%d,"message":"' % response.status_code)
+        assert b'": ' not in response.content
+
+
 @pytest.mark.parametrize("path", [LOGS_URL + "/123", LOGS_URL + "/x/y/", LOGS_URL + "//"])
 def test_unknown_route_under_the_logs_path_gets_json_404(reader_client, path):
     assert_envelope(reader_client.get(path), 404)
