@@ -14,10 +14,11 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from communication import audit
 from communication.models import CommunicationLog
 from tests.tcp_proxy import free_port
 
@@ -60,6 +61,16 @@ def _fresh_throttle_counters():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def audit_writes_fail(monkeypatch):
+    """Every audit write fails as a database error would."""
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("audit table unavailable")
+
+    monkeypatch.setattr(audit, "insert_audit_row", refuse)
 
 
 @pytest.fixture

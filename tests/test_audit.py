@@ -3,12 +3,11 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from communication import audit
 from communication.models import AuditEvent
 from communication.throttling import LogsUserThrottle
 from tests.conftest import LOGS_URL
@@ -140,14 +139,6 @@ def test_client_ip_behind_one_trusted_proxy_is_the_forwarded_one(reader_client, 
     reader_client.get(LOGS_URL, HTTP_X_FORWARDED_FOR="not-an-ip")
 
     assert [event.client_ip for event in AuditEvent.objects.order_by("id")] == ["203.0.113.9", None]
-
-
-@pytest.fixture
-def audit_writes_fail(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise DatabaseError("audit table unavailable")
-
-    monkeypatch.setattr(audit, "insert_audit_row", refuse)
 
 
 def test_read_that_cannot_be_audited_is_refused_with_503(reader_client, logs, audit_writes_fail):
