@@ -1,8 +1,6 @@
 """What the data-lifecycle commands share: ages, batched deletes, the acting operator, user ids."""
 
 import getpass
-import hashlib
-import hmac
 import re
 from argparse import ArgumentTypeError
 from datetime import timedelta
@@ -42,11 +40,6 @@ def delete_in_batches(queryset, *, batch_size, ordering):
             # An ordinary DELETE, so triggers (such as the exact-total counters) see every row go.
             deleted, _ = queryset.model.objects.filter(pk__in=batch).delete()
         yield deleted
-
-
-def user_reference(user_id):
-    """A keyed digest of a user id: proves later which user was erased without storing the id."""
-    return hmac.new(settings.SECRET_KEY.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def identifier_argument(text):

@@ -1,5 +1,7 @@
 """The send log of every SMS, email and push message, and the audit trail of who read it."""
 
+import hashlib
+import hmac
 import secrets
 
 from django.conf import settings
@@ -90,10 +92,18 @@ class CommunicationLog(models.Model):
         super().save(*args, **kwargs)
 
 
+def user_reference(user_id):
+    """A keyed digest of a user id: what an erasure's audit event keeps, proving later which user was erased."""
+    return hmac.new(settings.SECRET_KEY.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class AuditEventQuerySet(models.QuerySet):
     def about_user(self, user_id):
-        """Events whose request named `user_id`: reads of that user's logs, and exports of them; indexed."""
-        return self.filter(filters__has_key="user_id", filters__user_id=user_id)
+        """Events about `user_id`'s logs: the reads and exports that named the user, and the erasures of them
+        (by their `user_ref`); each kind through a partial index of its own."""
+        named = Q(filters__has_key="user_id", filters__user_id=user_id)
+        erased = Q(filters__has_key="user_ref", filters__user_ref=user_reference(user_id))
+        return self.filter(named | erased)
 
 
 class AuditEvent(models.Model):
@@ -136,6 +146,11 @@ class AuditEvent(models.Model):
                 F("created_at").desc(),
                 name="audit_subject_created_idx",
                 condition=Q(filters__has_key="user_id"),
+            ),
+            models.Index(
+                KeyTransform("user_ref", "filters"),
+                name="audit_erasure_ref_idx",
+                condition=Q(filters__has_key="user_ref"),
             ),
         ]
 

@@ -1,6 +1,9 @@
 """Reads of logs in the Django admin are recorded in the audit trail as API reads are, and fail closed."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -169,6 +172,16 @@ def test_the_audit_trail_answers_who_read_one_users_logs(reads_of_alice_and_bob)
     assert not AuditEvent.objects.about_user("usr_carol").exists()
 
 
+def test_whose_logs_also_finds_their_erasure_which_keeps_only_a_digest(reads_of_alice_and_bob, staff_reader):
+    call_command("erase_user_logs", "usr_alice", "--actor", "reader", stdout=StringIO())
+
+    erasure = AuditEvent.objects.about_user("usr_alice").get(action="erase")
+
+    assert (erasure.actor_username, erasure.total) == ("reader", 2)
+    assert "usr_alice" not in str(erasure.filters)
+    assert not AuditEvent.objects.about_user("usr_bob").filter(action="erase").exists()
+
+
 def test_the_audit_admin_searches_by_whose_logs_were_read(reads_of_alice_and_bob, client, make_user):
     client.force_login(make_user("compliance", staff=True, superuser=True))
 
@@ -190,3 +203,4 @@ def test_who_read_one_users_logs_is_found_through_its_index(reads_of_alice_and_b
         plan = AuditEvent.objects.about_user("usr_alice").order_by("-created_at").explain()
 
     assert "audit_subject_created_idx" in plan
+    assert "audit_erasure_ref_idx" in plan

@@ -14,9 +14,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from communication import lifecycle, totals
-from communication.lifecycle import user_reference
 from communication.management.commands import export_user_logs
-from communication.models import AuditEvent, CommunicationLog
+from communication.models import AuditEvent, CommunicationLog, user_reference
 from tests.conftest import ITEM_KEYS, LOGS_URL
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)

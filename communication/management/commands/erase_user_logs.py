@@ -4,9 +4,8 @@ from communication.lifecycle import (
     actor_for,
     add_user_arguments,
     identifier_argument,
-    user_reference,
 )
-from communication.models import AuditEvent, CommunicationLog
+from communication.models import AuditEvent, CommunicationLog, user_reference
 
 
 class Command(BatchDeleteCommand):
