@@ -186,3 +186,29 @@ def test_redoc_shows_the_logs_operation_and_sends_nothing_to_other_sites(page, l
     page.get_by_role("heading", name=re.compile("communication logs", re.IGNORECASE)).first.wait_for()
     assert page.get_by_text("page_size", exact=True).first.is_visible()
     assert sent_outside == []
+
+
+def test_compliance_finds_who_read_a_users_logs_in_the_audit_trail(page, staff_reader, logs, make_user):
+    make_user("compliance", staff=True, superuser=True)
+    log_in_to_admin(page, "/admin/communication/communicationlog/")
+    page.fill("#searchbar", "usr_alice")
+    page.press("#searchbar", "Enter")
+    page.wait_for_url(re.compile(r"q=usr_alice"))
+    page.locator("#result_list tbody th a").first.click()
+    page.wait_for_url(re.compile(r"/change/"))
+    page.context.clear_cookies()
+
+    page.goto("/admin/login/?next=/admin/communication/auditevent/")
+    page.fill("#id_username", "compliance")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/communication/auditevent/"))
+    page.fill("#searchbar", "user:usr_alice")
+    page.press("#searchbar", "Enter")
+    page.wait_for_url(re.compile(r"q=user"))
+
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2
+    assert rows.locator("td.field-action").all_inner_texts() == ["View a log in the admin", "List logs in the admin"]
+    assert rows.locator("td.field-actor_username").all_inner_texts() == ["reader", "reader"]
+    assert FULL_PHONE not in page.content()
