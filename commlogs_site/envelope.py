@@ -1,8 +1,9 @@
 """The contract's response envelope and its time format, shared by every response we build."""
 
+import json
 from datetime import UTC
 
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
 SUCCESS_CODE = 0
@@ -38,8 +39,11 @@ def error_envelope(status_code, message):
     return {"code": status_code, "message": message, "timestamp": rfc3339(timezone.now())}
 
 
+def error_body(status_code, message):
+    """The error envelope as JSON bytes, written as compactly as DRF's answers are: for what is not DRF."""
+    return json.dumps(error_envelope(status_code, message), separators=(",", ":")).encode()
+
+
 def error_response(status_code, message):
-    """The error envelope as a response outside DRF, written as compactly as DRF's answers are."""
-    return JsonResponse(
-        error_envelope(status_code, message), status=status_code, json_dumps_params={"separators": (",", ":")}
-    )
+    """The error envelope as a response outside DRF."""
+    return HttpResponse(error_body(status_code, message), status=status_code, content_type="application/json")

@@ -6,11 +6,9 @@ Clients of a JSON API get the envelope instead. The server's own explanation is 
 request line, which can carry a recipient.
 """
 
-import json
-
 from gunicorn import util
 
-from commlogs_site.envelope import error_envelope
+from commlogs_site.envelope import error_body
 from commlogs_site.errors import message_for_status
 
 REFUSAL_MESSAGES = {
@@ -25,7 +23,7 @@ def refusal_message(status_code):
 
 def refusal_body(status_code):
     """The JSON body of a refusal with `status_code`, as bytes."""
-    return json.dumps(error_envelope(status_code, refusal_message(status_code)), separators=(",", ":")).encode()
+    return error_body(status_code, refusal_message(status_code))
 
 
 def write_gunicorn_error(sock, status_int, reason, mesg):
