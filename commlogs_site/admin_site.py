@@ -4,8 +4,8 @@ import logging
 import math
 
 from django.contrib import admin
-from django.template.response import TemplateResponse
 
+from commlogs_site.views import status_page
 from communication.throttling import login_wait_seconds
 
 logger = logging.getLogger("commlogs.security")
@@ -24,14 +24,10 @@ class CommlogsAdminSite(admin.AdminSite):
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
                 logger.warning("admin login attempt throttled")
-                return TemplateResponse(
-                    request,
-                    "status_page.html",
-                    {
-                        "title": "Too many login attempts",
-                        "message": f"Too many login attempts from here or for this user. Retry in {seconds} seconds.",
-                    },
+                return status_page(
+                    "Too many login attempts",
+                    f"Too many login attempts from here or for this user. Retry in {seconds} seconds.",
                     status=429,
-                    headers={"Retry-After": str(seconds)},
+                    retry_after_seconds=seconds,
                 )
         return super().login(request, extra_context)

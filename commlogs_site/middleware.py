@@ -3,12 +3,11 @@
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 from commlogs_site.envelope import error_response
 from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
+from commlogs_site.views import status_page
 
 logger = logging.getLogger("commlogs.errors")
 
@@ -78,12 +77,10 @@ class DatabaseUnavailablePageMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.warning("database unavailable: %s", type(exception).__name__)
-        page = render_to_string(
-            "status_page.html",
-            {
-                "title": "Service unavailable",
-                "message": "The database cannot be reached just now, so nothing can be shown or recorded. "
-                "Nothing was lost: retry in a few seconds.",
-            },
+        return status_page(
+            "Service unavailable",
+            "The database cannot be reached just now, so nothing can be shown or recorded. "
+            "Nothing was lost: retry in a few seconds.",
+            status=503,
+            retry_after_seconds=RETRY_AFTER_SECONDS,
         )
-        return HttpResponse(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
