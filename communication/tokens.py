@@ -14,9 +14,14 @@ def token_max_age():
     return timedelta(hours=hours) if hours else None
 
 
-def has_expired(token):
+def has_lived(token, share_of_max_age):
+    """Whether `token` is past that share of the maximum age; never when tokens do not expire."""
     max_age = token_max_age()
-    return max_age is not None and timezone.now() >= token.created + max_age
+    return max_age is not None and timezone.now() >= token.created + max_age * share_of_max_age
+
+
+def has_expired(token):
+    return has_lived(token, 1)
 
 
 def token_to_hand_out(user):
@@ -25,10 +30,9 @@ def token_to_hand_out(user):
     DRF keeps one token per user, so the user's other sessions keep theirs until then, and every
     token handed out authenticates for at least half the maximum age.
     """
-    max_age = token_max_age()
     with transaction.atomic():
         token, created = Token.objects.select_for_update().get_or_create(user=user)
-        if not created and max_age is not None and timezone.now() >= token.created + max_age / 2:
+        if not created and has_lived(token, 0.5):
             token.delete()
             token = Token.objects.create(user=user)
     return token
