@@ -224,13 +224,18 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
         return format_html("<pre>{}</pre>", json.dumps(parsed, indent=2, ensure_ascii=False))
 
 
+def shown_on_page(response, name):
+    """What an admin page renders as `name` (its change list, its log), or None for a redirect."""
+    return (getattr(response, "context_data", None) or {}).get(name)
+
+
 def audited_list_query(request, response):
     """(filters, total) of a list page for the audit trail: the search as the page shows it, masked
     unless it is a log id, a listed user id or a `recipient-of:` reference, and as `user_id` when it
     found that user's logs; the capped count."""
     params = request.GET.copy()
     term = params.get(SEARCH_VAR, "").strip()
-    changelist = (getattr(response, "context_data", None) or {}).get("cl")
+    changelist = shown_on_page(response, "cl")
     if term and not term.startswith(RECIPIENT_REFERENCE):
         params[SEARCH_VAR] = mask_recipient(term) if changelist is None else changelist.shown_query
     if changelist is None:
@@ -242,7 +247,7 @@ def audited_list_query(request, response):
 
 def audited_log_page(log_id, response):
     """(filters, total) of one log's page for the audit trail: the log's id and user; one row when shown."""
-    log = (getattr(response, "context_data", None) or {}).get("original")
+    log = shown_on_page(response, "original")
     params = QueryDict(mutable=True)
     params["id"] = log_id
     if log is not None:
