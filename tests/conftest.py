@@ -25,6 +25,12 @@ from tests.tcp_proxy import free_port
 LOGS_URL = "/admin/communication/logs"
 EXPORT_URL = "/admin/communication/logs/export.csv"
 TOKEN_URL = "/api/auth/token/"
+ADMIN_LOGIN_URL = "/admin/login/"
+ADMIN_LOGS_URL = "/admin/communication/communicationlog/"
+AUDIT_ADMIN_URL = "/admin/communication/auditevent/"
+# The demo's phone number, stored in full, and as every staff surface shows it.
+FULL_PHONE = "13800138000"
+MASKED_PHONE = "138****8000"
 # What a browser sends, so the API answers with its browsable HTML page.
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BASE_TIME = datetime(2026, 4, 15, 10, 0, 0, tzinfo=UTC)
@@ -90,6 +96,13 @@ def make_user(db):
 def staff_reader(make_user):
     """A staff user with the view permission: the normal reader of the logs API."""
     return make_user("reader", staff=True, can_view_logs=True)
+
+
+@pytest.fixture
+def admin_reader(client, staff_reader):
+    """A browser session of a staff user who holds the view permission."""
+    client.force_login(staff_reader)
+    return client
 
 
 @pytest.fixture

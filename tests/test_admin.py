@@ -11,21 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
 from communication.admin import CappedCountPaginator
-
-LIST_URL = "/admin/communication/communicationlog/"
-FULL_PHONE = "13800138000"
-MASKED_PHONE = "138****8000"
+from tests.conftest import ADMIN_LOGS_URL, FULL_PHONE, MASKED_PHONE
 
 
 def detail_url(log):
-    return f"{LIST_URL}{log.pk}/change/"
-
-
-@pytest.fixture
-def admin_reader(client, staff_reader):
-    """A browser session of a staff user who holds the view permission."""
-    client.force_login(staff_reader)
-    return client
+    return f"{ADMIN_LOGS_URL}{log.pk}/change/"
 
 
 @pytest.fixture
@@ -44,14 +34,14 @@ def visible_text(response):
 
 def test_staff_with_view_permission_sees_the_log_list_newest_first(admin_reader, make_log):
     older, newer = make_log(minutes_ago=10), make_log(minutes_ago=1)
-    response = admin_reader.get(LIST_URL)
+    response = admin_reader.get(ADMIN_LOGS_URL)
     assert response.status_code == 200
     assert listed_ids(response) == [newer.pk, older.pk]
 
 
 def test_list_shows_the_issue_columns_and_only_created_time_sorts(admin_reader, make_log):
     make_log(content="x" * 200)
-    response = admin_reader.get(LIST_URL)
+    response = admin_reader.get(ADMIN_LOGS_URL)
     headers = list(result_headers(response.context["cl"]))
     assert [str(header["text"]) for header in headers] == [
         "created at",
@@ -72,40 +62,40 @@ def test_list_shows_the_issue_columns_and_only_created_time_sorts(admin_reader, 
 def test_list_has_fifty_rows_a_page(admin_reader, make_log):
     for _ in range(51):
         make_log()
-    assert len(admin_reader.get(LIST_URL).context["cl"].result_list) == 50
-    assert len(admin_reader.get(LIST_URL, {"p": 2}).context["cl"].result_list) == 1
+    assert len(admin_reader.get(ADMIN_LOGS_URL).context["cl"].result_list) == 50
+    assert len(admin_reader.get(ADMIN_LOGS_URL, {"p": 2}).context["cl"].result_list) == 1
 
 
 def test_staff_without_view_permission_gets_403(client, make_user, make_log):
     client.force_login(make_user("clerk", staff=True))
     log = make_log()
-    assert client.get(LIST_URL).status_code == 403
+    assert client.get(ADMIN_LOGS_URL).status_code == 403
     assert client.get(detail_url(log)).status_code == 403
 
 
 def test_non_staff_is_sent_to_the_admin_login(client, make_user):
     client.force_login(make_user("customer", can_view_logs=True))
-    response = client.get(LIST_URL)
+    response = client.get(ADMIN_LOGS_URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
 
 
 def test_nobody_can_add_change_or_delete_a_log_not_even_a_superuser(superuser_client, make_log):
     log = make_log()
-    assert superuser_client.get(f"{LIST_URL}add/").status_code == 403
+    assert superuser_client.get(f"{ADMIN_LOGS_URL}add/").status_code == 403
     assert superuser_client.get(f"{detail_url(log)}".replace("change", "delete")).status_code == 403
     superuser_client.post(detail_url(log), {"status": "failed", "recipient": "evil@example.com"})
     log.refresh_from_db()
     assert (log.status, log.recipient) == ("delivered", FULL_PHONE)
-    list_page = superuser_client.get(LIST_URL).content.decode()
-    assert f'href="{LIST_URL}add/"' not in list_page
+    list_page = superuser_client.get(ADMIN_LOGS_URL).content.decode()
+    assert f'href="{ADMIN_LOGS_URL}add/"' not in list_page
     assert 'name="action"' not in list_page
 
 
 def test_list_shows_the_recipient_masked(admin_reader, make_log):
     make_log(recipient=FULL_PHONE)
     make_log(recipient="alice@example.com", channel="email")
-    page = admin_reader.get(LIST_URL).content.decode()
+    page = admin_reader.get(ADMIN_LOGS_URL).content.decode()
     assert MASKED_PHONE in page
     assert "a***@example.com" in page
     assert FULL_PHONE not in page
@@ -160,7 +150,7 @@ def test_detail_shows_the_error_of_a_failed_row(admin_reader, make_log):
 
 def test_history_shows_the_recipient_masked(admin_reader, make_log):
     log = make_log(recipient=FULL_PHONE)
-    response = admin_reader.get(f"{LIST_URL}{log.pk}/history/")
+    response = admin_reader.get(f"{ADMIN_LOGS_URL}{log.pk}/history/")
     assert response.status_code == 200
     assert MASKED_PHONE in response.content.decode()
     assert FULL_PHONE not in response.content.decode()
@@ -169,7 +159,7 @@ def test_history_shows_the_recipient_masked(admin_reader, make_log):
 def test_search_by_full_recipient_finds_the_row_and_never_shows_it(admin_reader, make_log):
     match = make_log(recipient=FULL_PHONE, user_id="usr_match")
     make_log(recipient="13900139000", user_id="usr_other")
-    response = admin_reader.get(LIST_URL, {"q": FULL_PHONE, "channel__exact": "sms"}, follow=True)
+    response = admin_reader.get(ADMIN_LOGS_URL, {"q": FULL_PHONE, "channel__exact": "sms"}, follow=True)
     assert FULL_PHONE not in response.redirect_chain[0][0]
     assert listed_ids(response) == [match.pk]
     page = response.content.decode()
@@ -180,14 +170,14 @@ def test_search_by_full_recipient_finds_the_row_and_never_shows_it(admin_reader,
 def test_search_by_full_email_finds_the_row(admin_reader, make_log):
     match = make_log(recipient="alice@example.com", channel="email")
     make_log(recipient="bob@example.com", channel="email")
-    response = admin_reader.get(LIST_URL, {"q": " alice@example.com "}, follow=True)
+    response = admin_reader.get(ADMIN_LOGS_URL, {"q": " alice@example.com "}, follow=True)
     assert listed_ids(response) == [match.pk]
     assert "alice@example.com" not in response.content.decode()
 
 
 def test_search_by_part_of_a_recipient_finds_nothing(admin_reader, make_log):
     make_log(recipient=FULL_PHONE)
-    response = admin_reader.get(LIST_URL, {"q": "8000"})
+    response = admin_reader.get(ADMIN_LOGS_URL, {"q": "8000"})
     assert listed_ids(response) == []
     assert "0 results for “****”" in visible_text(response)
 
@@ -196,32 +186,32 @@ def test_search_by_exact_user_id_or_log_id_finds_and_echoes_it(admin_reader, mak
     first = make_log(user_id="usr_abc123")
     second = make_log(user_id="usr_abc123")
     make_log(user_id="usr_abc1234")
-    by_user = admin_reader.get(LIST_URL, {"q": "usr_abc123"})
+    by_user = admin_reader.get(ADMIN_LOGS_URL, {"q": "usr_abc123"})
     assert listed_ids(by_user) == [first.pk, second.pk]
     assert "2 results for “usr_abc123”" in visible_text(by_user)
-    assert listed_ids(admin_reader.get(LIST_URL, {"q": second.pk})) == [second.pk]
+    assert listed_ids(admin_reader.get(ADMIN_LOGS_URL, {"q": second.pk})) == [second.pk]
 
 
 def test_search_by_recipient_is_not_redirected_for_staff_without_permission(client, make_user, make_log):
     client.force_login(make_user("clerk", staff=True))
     make_log(recipient=FULL_PHONE)
-    assert client.get(LIST_URL, {"q": FULL_PHONE}).status_code == 403
+    assert client.get(ADMIN_LOGS_URL, {"q": FULL_PHONE}).status_code == 403
 
 
 def test_filters_by_channel_status_and_provider(admin_reader, make_log):
     sms = make_log(channel="sms", provider="aliyun")
     email = make_log(channel="email", provider="sendgrid", recipient="alice@example.com")
     failed = make_log(channel="sms", provider="twilio", status="failed", error="Send timeout")
-    assert listed_ids(admin_reader.get(LIST_URL, {"channel__exact": "email"})) == [email.pk]
-    assert listed_ids(admin_reader.get(LIST_URL, {"status__exact": "failed"})) == [failed.pk]
-    assert listed_ids(admin_reader.get(LIST_URL, {"provider": "aliyun"})) == [sms.pk]
+    assert listed_ids(admin_reader.get(ADMIN_LOGS_URL, {"channel__exact": "email"})) == [email.pk]
+    assert listed_ids(admin_reader.get(ADMIN_LOGS_URL, {"status__exact": "failed"})) == [failed.pk]
+    assert listed_ids(admin_reader.get(ADMIN_LOGS_URL, {"provider": "aliyun"})) == [sms.pk]
 
 
 def test_provider_filter_lists_each_stored_provider_once(admin_reader, make_log):
     for provider in ("twilio", "aliyun", "twilio", "sendgrid"):
         make_log(provider=provider)
     provider_filter = next(
-        spec for spec in admin_reader.get(LIST_URL).context["cl"].filter_specs if spec.title == "provider"
+        spec for spec in admin_reader.get(ADMIN_LOGS_URL).context["cl"].filter_specs if spec.title == "provider"
     )
     assert [value for value, _ in provider_filter.lookup_choices] == ["aliyun", "sendgrid", "twilio"]
 
@@ -230,7 +220,7 @@ def test_list_page_runs_no_count_over_the_whole_table(admin_reader, make_log):
     for _ in range(3):
         make_log()
     with CaptureQueriesContext(connection) as queries:
-        response = admin_reader.get(LIST_URL)
+        response = admin_reader.get(ADMIN_LOGS_URL)
     assert response.status_code == 200
     counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
     assert counts, "the capped count should be there"
@@ -241,21 +231,21 @@ def test_more_rows_than_the_count_limit_are_labelled_more_than(admin_reader, mak
     monkeypatch.setattr(CappedCountPaginator, "count_limit", 3)
     for _ in range(5):
         make_log()
-    response = admin_reader.get(LIST_URL)
+    response = admin_reader.get(ADMIN_LOGS_URL)
     assert "more than 3 communication logs" in visible_text(response)
 
 
 @pytest.mark.parametrize("params", [{"q": "\x00"}, {"provider": "a\x00"}, {"channel__exact": "\x00"}, {"q": "\x07x"}])
 def test_control_characters_in_the_query_string_give_the_admin_error_page_not_a_500(admin_reader, make_log, params):
     make_log()
-    response = admin_reader.get(LIST_URL, params)
-    assert (response.status_code, response["Location"]) == (302, f"{LIST_URL}?e=1")
+    response = admin_reader.get(ADMIN_LOGS_URL, params)
+    assert (response.status_code, response["Location"]) == (302, f"{ADMIN_LOGS_URL}?e=1")
 
 
 def test_unknown_or_nul_log_id_in_a_detail_url_is_not_found_not_a_500(admin_reader, make_log):
     make_log()
     for path in ("log_%00/change/", "log_%00/history/", "log_unknown/change/"):
-        response = admin_reader.get(f"{LIST_URL}{path}")
+        response = admin_reader.get(f"{ADMIN_LOGS_URL}{path}")
         assert (response.status_code, response["Location"]) == (302, "/admin/"), path
 
 

@@ -8,11 +8,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from communication.models import AuditEvent
-from tests.conftest import LOGS_URL
-
-LIST_URL = "/admin/communication/communicationlog/"
-FULL_PHONE = "13800138000"
-MASKED_PHONE = "138****8000"
+from tests.conftest import ADMIN_LOGS_URL, AUDIT_ADMIN_URL, FULL_PHONE, LOGS_URL, MASKED_PHONE
 
 
 def events():
@@ -28,14 +24,8 @@ def logs(make_log):
     ]
 
 
-@pytest.fixture
-def admin_reader(client, staff_reader):
-    client.force_login(staff_reader)
-    return client
-
-
 def test_a_list_page_is_recorded_with_its_filters_page_and_count(admin_reader, staff_reader, logs):
-    response = admin_reader.get(LIST_URL, {"channel__exact": "sms", "p": "1"}, HTTP_USER_AGENT="Firefox/140")
+    response = admin_reader.get(ADMIN_LOGS_URL, {"channel__exact": "sms", "p": "1"}, HTTP_USER_AGENT="Firefox/140")
 
     assert response.status_code == 200
     assert events() == [
@@ -51,7 +41,7 @@ def test_a_list_page_is_recorded_with_its_filters_page_and_count(admin_reader, s
 
 
 def test_one_logs_page_is_recorded_with_the_log_and_whose_it_is(admin_reader, staff_reader, logs):
-    response = admin_reader.get(f"{LIST_URL}{logs[2].pk}/change/")
+    response = admin_reader.get(f"{ADMIN_LOGS_URL}{logs[2].pk}/change/")
 
     assert response.status_code == 200
     assert events() == [
@@ -66,7 +56,7 @@ def test_one_logs_page_is_recorded_with_the_log_and_whose_it_is(admin_reader, st
 
 
 def test_a_log_that_does_not_exist_is_recorded_as_showing_nothing(admin_reader, logs):
-    response = admin_reader.get(f"{LIST_URL}log_missing/change/")
+    response = admin_reader.get(f"{ADMIN_LOGS_URL}log_missing/change/")
 
     assert response.status_code == 302
     assert [(event["action"], event["filters"], event["total"]) for event in events()] == [
@@ -75,7 +65,7 @@ def test_a_log_that_does_not_exist_is_recorded_as_showing_nothing(admin_reader, 
 
 
 def test_a_search_by_full_recipient_is_recorded_masked_on_both_requests(admin_reader, logs):
-    response = admin_reader.get(LIST_URL, {"q": FULL_PHONE}, follow=True)
+    response = admin_reader.get(ADMIN_LOGS_URL, {"q": FULL_PHONE}, follow=True)
 
     assert response.status_code == 200
     recorded = events()
@@ -88,8 +78,8 @@ def test_a_search_by_full_recipient_is_recorded_masked_on_both_requests(admin_re
 
 
 def test_a_search_that_finds_a_users_logs_is_recorded_with_whose_they_are(admin_reader, logs):
-    admin_reader.get(LIST_URL, {"q": "usr_alice"})
-    admin_reader.get(LIST_URL, {"q": logs[2].pk})
+    admin_reader.get(ADMIN_LOGS_URL, {"q": "usr_alice"})
+    admin_reader.get(ADMIN_LOGS_URL, {"q": logs[2].pk})
 
     assert [(event["filters"], event["total"]) for event in events()] == [
         ({"q": "usr_alice", "user_id": "usr_alice"}, 2),
@@ -101,7 +91,7 @@ def test_staff_without_the_view_permission_are_recorded_as_refused(client, make_
     outsider = make_user("outsider", staff=True)
     client.force_login(outsider)
 
-    response = client.get(LIST_URL, {"q": FULL_PHONE})
+    response = client.get(ADMIN_LOGS_URL, {"q": FULL_PHONE})
 
     assert response.status_code == 403
     assert events() == [
@@ -118,7 +108,7 @@ def test_staff_without_the_view_permission_are_recorded_as_refused(client, make_
 def test_reading_the_audit_trail_itself_is_not_recorded(client, make_user):
     client.force_login(make_user("root", staff=True, superuser=True))
 
-    response = client.get("/admin/communication/auditevent/")
+    response = client.get(AUDIT_ADMIN_URL)
 
     assert response.status_code == 200
     assert events() == []
@@ -128,7 +118,7 @@ def test_reading_the_audit_trail_itself_is_not_recorded(client, make_user):
 def test_an_admin_page_that_cannot_be_audited_is_refused_with_503_and_shows_no_log(
     admin_reader, logs, audit_writes_fail, page
 ):
-    response = admin_reader.get(LIST_URL if page == "list" else f"{LIST_URL}{logs[0].pk}/change/")
+    response = admin_reader.get(ADMIN_LOGS_URL if page == "list" else f"{ADMIN_LOGS_URL}{logs[0].pk}/change/")
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -138,8 +128,8 @@ def test_an_admin_page_that_cannot_be_audited_is_refused_with_503_and_shows_no_l
 
 
 def test_control_characters_in_an_admin_search_or_log_id_are_recorded_replaced(admin_reader, logs):
-    admin_reader.get(LIST_URL, {"q": "usr_\x00alice"})
-    admin_reader.get(f"{LIST_URL}log_\x00x/change/")
+    admin_reader.get(ADMIN_LOGS_URL, {"q": "usr_\x00alice"})
+    admin_reader.get(f"{ADMIN_LOGS_URL}log_\x00x/change/")
 
     assert [(event["status_code"], event["filters"]) for event in events()] == [
         (302, {"q": "****"}),
@@ -154,8 +144,8 @@ def reads_of_alice_and_bob(admin_reader, client_for, staff_reader, logs):
     api.get(LOGS_URL, {"user_id": "usr_alice"})
     api.get(LOGS_URL, {"user_id": "usr_bob"})
     api.get(LOGS_URL, {"channel": "sms"})
-    admin_reader.get(LIST_URL, {"q": "usr_alice"})
-    admin_reader.get(f"{LIST_URL}{logs[1].pk}/change/")
+    admin_reader.get(ADMIN_LOGS_URL, {"q": "usr_alice"})
+    admin_reader.get(f"{ADMIN_LOGS_URL}{logs[1].pk}/change/")
     APIClient().get(LOGS_URL, {"user_id": "usr_alice"})
 
 
@@ -185,7 +175,7 @@ def test_whose_logs_also_finds_their_erasure_which_keeps_only_a_digest(reads_of_
 def test_the_audit_admin_searches_by_whose_logs_were_read(reads_of_alice_and_bob, client, make_user):
     client.force_login(make_user("compliance", staff=True, superuser=True))
 
-    response = client.get("/admin/communication/auditevent/", {"q": "user:usr_alice"})
+    response = client.get(AUDIT_ADMIN_URL, {"q": "user:usr_alice"})
 
     assert response.status_code == 200
     assert sorted(event.action for event in response.context["cl"].result_list) == [

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from communication.models import AuditEvent
 from communication.throttling import LogsUserThrottle
-from tests.conftest import LOGS_URL
+from tests.conftest import AUDIT_ADMIN_URL, LOGS_URL
 
 AUDITED_FIELDS = ["actor_id", "actor_username", "action", "status_code", "filters", "total", "client_ip", "user_agent"]
 
@@ -172,7 +172,7 @@ def test_superuser_sees_the_audit_trail_in_the_admin_read_only(make_user, reader
     client.force_login(admin)
     event = AuditEvent.objects.get()
 
-    listing = client.get("/admin/communication/auditevent/")
+    listing = client.get(AUDIT_ADMIN_URL)
     detail = client.get(f"/admin/communication/auditevent/{event.pk}/change/")
 
     assert listing.status_code == 200
@@ -190,14 +190,14 @@ def test_staff_with_audit_view_permission_sees_the_audit_trail(make_user):
     client = APIClient()
     client.force_login(auditor)
 
-    assert client.get("/admin/communication/auditevent/").status_code == 200
+    assert client.get(AUDIT_ADMIN_URL).status_code == 200
 
 
 def test_staff_without_audit_view_permission_cannot_see_the_audit_trail(make_user):
     client = APIClient()
     client.force_login(make_user("clerk", staff=True))
 
-    assert client.get("/admin/communication/auditevent/").status_code == 403
+    assert client.get(AUDIT_ADMIN_URL).status_code == 403
 
 
 def test_an_audit_event_cannot_be_changed_or_deleted_one_by_one(reader_client, logs):
@@ -210,9 +210,6 @@ def test_an_audit_event_cannot_be_changed_or_deleted_one_by_one(reader_client, l
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
     assert AuditEvent.objects.get().status_code == 200
-
-
-AUDIT_LIST_URL = "/admin/communication/auditevent/"
 
 
 @pytest.fixture
@@ -252,7 +249,7 @@ def listed_events(response):
 def test_the_audit_admin_searches_by_staff_member_or_client_ip(
     compliance_client, events_of_two_readers, search, expected
 ):
-    response = compliance_client.get(AUDIT_LIST_URL, {"q": search})
+    response = compliance_client.get(AUDIT_ADMIN_URL, {"q": search})
 
     assert response.status_code == 200
     assert listed_events(response) == expected
@@ -260,14 +257,14 @@ def test_the_audit_admin_searches_by_staff_member_or_client_ip(
 
 @pytest.mark.parametrize(("outcome", "expected"), [("allowed", 3), ("refused", 1), ("failed", 0)])
 def test_the_audit_admin_filters_by_outcome(compliance_client, events_of_two_readers, outcome, expected):
-    response = compliance_client.get(AUDIT_LIST_URL, {"outcome": outcome})
+    response = compliance_client.get(AUDIT_ADMIN_URL, {"outcome": outcome})
 
     assert len(listed_events(response)) == expected
 
 
 def test_the_audit_admin_never_reads_the_whole_trail_for_a_page(compliance_client, events_of_two_readers):
     with CaptureQueriesContext(connection) as queries:
-        response = compliance_client.get(AUDIT_LIST_URL)
+        response = compliance_client.get(AUDIT_ADMIN_URL)
 
     assert response.status_code == 200
     statements = [query["sql"] for query in queries.captured_queries]
@@ -279,7 +276,7 @@ def test_the_audit_admin_never_reads_the_whole_trail_for_a_page(compliance_clien
 
 
 def test_a_control_character_in_the_audit_search_is_a_bad_lookup_not_an_error(compliance_client):
-    response = compliance_client.get(AUDIT_LIST_URL, {"q": "reader\x00"})
+    response = compliance_client.get(AUDIT_ADMIN_URL, {"q": "reader\x00"})
 
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")

@@ -5,9 +5,7 @@ import re
 import pytest
 from django.utils.html import strip_tags
 
-from tests.conftest import BROWSER_ACCEPT, LOGS_URL
-
-FULL_PHONE = "13800138000"
+from tests.conftest import BROWSER_ACCEPT, FULL_PHONE, LOGS_URL
 
 
 @pytest.fixture

@@ -4,15 +4,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import BROWSER_ACCEPT, LOGS_URL
+from tests.conftest import ADMIN_LOGIN_URL, ADMIN_LOGS_URL, AUDIT_ADMIN_URL, BROWSER_ACCEPT, LOGS_URL
 
-LOGIN_PAGE = "/admin/login/"
 HTML_PAGES = [
     "/",
-    LOGIN_PAGE,
+    ADMIN_LOGIN_URL,
     "/admin/",
-    "/admin/communication/communicationlog/",
-    "/admin/communication/auditevent/",
+    ADMIN_LOGS_URL,
+    AUDIT_ADMIN_URL,
     LOGS_URL,
     "/api/docs/",
     "/api/redoc/",
@@ -64,7 +63,7 @@ def open_page(client, make_user):
     superuser = make_user("boss", staff=True, superuser=True)
 
     def open_(path):
-        if path == LOGIN_PAGE:
+        if path == ADMIN_LOGIN_URL:
             client.logout()
         else:
             client.force_login(superuser)

@@ -5,8 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from communication.admin import CommunicationLogAdmin
-
-LIST_URL = "/admin/communication/communicationlog/"
+from tests.conftest import ADMIN_LOGIN_URL, ADMIN_LOGS_URL
 
 
 def unreachable(error_class):
@@ -30,13 +29,13 @@ def test_an_admin_page_whose_database_is_unreachable_answers_503(client, staff_r
     client.force_login(staff_reader)
     monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(error_class))
 
-    assert_unavailable_page(client.get(LIST_URL))
+    assert_unavailable_page(client.get(ADMIN_LOGS_URL))
 
 
 def test_logging_in_while_the_database_is_unreachable_answers_503(client, db, monkeypatch, caplog):
     monkeypatch.setattr(auth_forms, "authenticate", unreachable(OperationalError))
 
-    response = client.post("/admin/login/", {"username": "reader", "password": "correct-horse-battery"})
+    response = client.post(ADMIN_LOGIN_URL, {"username": "reader", "password": "correct-horse-battery"})
 
     assert_unavailable_page(response)
     assert [record.getMessage() for record in caplog.records if record.name == "commlogs.errors"] == [
@@ -49,4 +48,4 @@ def test_other_database_errors_stay_server_errors(client, staff_reader, monkeypa
     client.force_login(staff_reader)
     monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(DatabaseError))
 
-    assert client.get(LIST_URL).status_code == 500
+    assert client.get(ADMIN_LOGS_URL).status_code == 500

@@ -11,7 +11,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from communication.throttling import LogsUserThrottle, TokenIPThrottle, TokenUsernameThrottle, count_hit
-from tests.conftest import LOGS_URL, TOKEN_URL, postgres_only
+from tests.conftest import ADMIN_LOGIN_URL, LOGS_URL, TOKEN_URL, postgres_only
 
 
 @pytest.fixture(autouse=True)
@@ -80,9 +80,6 @@ def test_21st_login_attempt_on_one_username_gets_429_from_any_ip(make_user):
 
     assert attempts == [400] * 20
     assert_throttled_envelope(blocked)
-
-
-ADMIN_LOGIN_URL = "/admin/login/"
 
 
 def admin_login(client, username, password, **extra):

@@ -12,12 +12,11 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from communication.models import CommunicationLog
+from tests.conftest import FULL_PHONE, MASKED_PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
-FULL_PHONE = "13800138000"
-MASKED_PHONE = "138****8000"
 
 
 @pytest.fixture
