@@ -6,6 +6,7 @@ import math
 from django.contrib import admin
 
 from commlogs_site.views import status_page
+from communication.audit import record_login
 from communication.throttling import login_wait_seconds
 
 logger = logging.getLogger("commlogs.security")
@@ -19,15 +20,22 @@ class CommlogsAdminSite(admin.AdminSite):
     """
 
     def login(self, request, extra_context=None):
-        if request.method == "POST":
-            wait = login_wait_seconds(request)
-            if wait is not None:
-                seconds = max(1, math.ceil(wait))
-                logger.warning("admin login attempt throttled")
-                return status_page(
-                    "Too many login attempts",
-                    f"Too many login attempts from here or for this user. Retry in {seconds} seconds.",
-                    status=429,
-                    retry_after_seconds=seconds,
-                )
-        return super().login(request, extra_context)
+        """Django's login page; each attempt is counted, and recorded in the audit trail as the token
+        endpoint's are: 200 let in, 400 refused (the form shown again), 429 throttled."""
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        wait = login_wait_seconds(request)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            logger.warning("admin login attempt throttled")
+            record_login(request, door="admin", status_code=429)
+            return status_page(
+                "Too many login attempts",
+                f"Too many login attempts from here or for this user. Retry in {seconds} seconds.",
+                status=429,
+                retry_after_seconds=seconds,
+            )
+        response = super().login(request, extra_context)
+        let_in = request.user.is_authenticated and response.status_code == 302
+        record_login(request, door="admin", status_code=200 if let_in else 400, user=request.user if let_in else None)
+        return response

@@ -26,6 +26,8 @@ CONTENT_PREVIEW_LENGTH = 60
 RECIPIENT_REFERENCE = "recipient-of:"
 # What the audit trail keeps of a list page's query: its filters, page and search, and whose logs it searched.
 AUDITED_LIST_PARAMETERS = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR, "user_id")
+# What the audit trail keeps of a page of itself: its filters, page and search.
+AUDITED_TRAIL_PARAMETERS = ("action__exact", "outcome", "created_at__gte", "created_at__lt", PAGE_VAR, SEARCH_VAR)
 # In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
 SUBJECT_SEARCH_PREFIX = "user:"
 
@@ -56,6 +58,50 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditedReadOnlyAdmin(ReadOnlyAdmin):
+    """Every list page and object page is recorded in the audit trail and fails closed (audit.audited_admin_read)."""
+
+    list_action = view_action = None
+    # The field of an object that says whose it is, recorded with its page (a log's `user_id`).
+    owner_field = None
+
+    def changelist_view(self, request, extra_context=None):
+        return audited_admin_read(
+            request,
+            self.list_action,
+            partial(self.list_page, request, extra_context),
+            partial(self.describe_list_page, request),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return audited_admin_read(
+            request,
+            self.view_action,
+            partial(super().change_view, request, object_id, form_url, extra_context),
+            partial(audited_object_page, unquote(object_id), whose=self.owner_field),
+        )
+
+    def list_page(self, request, extra_context):
+        """The list as Django renders it, unrecorded; the bad-lookup answer for a control character."""
+        return (
+            refuse_control_characters(request)
+            or self.search_redirect(request)
+            or super().changelist_view(request, extra_context)
+        )
+
+    def describe_list_page(self, request, response):
+        """(filters, total) of a list page for its audit event."""
+        raise NotImplementedError
+
+    def search_redirect(self, request):
+        return None
+
+    def get_object(self, request, object_id, from_field=None):
+        if has_control_characters(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
 
 
 class CappedCountPaginator(Paginator):
@@ -119,7 +165,8 @@ class ProviderListFilter(admin.SimpleListFilter):
 
 
 @admin.register(CommunicationLog)
-class CommunicationLogAdmin(ReadOnlyAdmin):
+class CommunicationLogAdmin(AuditedReadOnlyAdmin):
+    list_action, view_action, owner_field = AuditEvent.Action.ADMIN_LIST, AuditEvent.Action.ADMIN_VIEW, "user_id"
     list_display = [
         "created_at",
         "user_id",
@@ -163,28 +210,11 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
     def get_changelist(self, request, **kwargs):
         return LogChangeList
 
-    def changelist_view(self, request, extra_context=None):
-        """The list, recorded in the audit trail as a read of logs (communication/audit.py)."""
-        return audited_admin_read(
-            request,
-            AuditEvent.Action.ADMIN_LIST,
-            partial(self.list_or_redirect, request, extra_context),
-            partial(audited_list_query, request),
-        )
+    def describe_list_page(self, request, response):
+        return audited_list_query(request, response)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """One log's page, recorded in the audit trail with the log and whose it is."""
-        return audited_admin_read(
-            request,
-            AuditEvent.Action.ADMIN_VIEW,
-            partial(super().change_view, request, object_id, form_url, extra_context),
-            partial(audited_log_page, unquote(object_id)),
-        )
-
-    def list_or_redirect(self, request, extra_context):
-        refused = refuse_control_characters(request)
-        if refused is not None:
-            return refused
+    def search_redirect(self, request):
+        """A search for a full recipient, sent on to `recipient-of:<log id>` so the URL never holds it."""
         term = request.GET.get(SEARCH_VAR, "").strip()
         if term and not term.startswith(RECIPIENT_REFERENCE) and self.has_view_or_change_permission(request):
             log_id = CommunicationLog.objects.filter(recipient=term).values_list("id", flat=True).first()
@@ -192,12 +222,7 @@ class CommunicationLogAdmin(ReadOnlyAdmin):
                 params = request.GET.copy()
                 params[SEARCH_VAR] = RECIPIENT_REFERENCE + log_id
                 return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
-        return super().changelist_view(request, extra_context)
-
-    def get_object(self, request, object_id, from_field=None):
-        if has_control_characters(object_id):
-            return None
-        return super().get_object(request, object_id, from_field)
+        return None
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -245,14 +270,22 @@ def audited_list_query(request, response):
     return masked_filters(params, AUDITED_LIST_PARAMETERS), changelist.result_count
 
 
-def audited_log_page(log_id, response):
-    """(filters, total) of one log's page for the audit trail: the log's id and user; one row when shown."""
-    log = shown_on_page(response, "original")
+def audited_object_page(object_id, response, whose=None):
+    """(filters, total) of one object's page for the audit trail: its id, and the `whose` field of it when
+    given (a log's `user_id`); one row when shown."""
+    shown = shown_on_page(response, "original")
     params = QueryDict(mutable=True)
-    params["id"] = log_id
-    if log is not None:
-        params["user_id"] = log.user_id
-    return masked_filters(params, ["id", "user_id"]), (1 if log is not None else None)
+    params["id"] = object_id
+    if shown is not None and whose is not None:
+        params[whose] = getattr(shown, whose)
+    return masked_filters(params, ["id", whose] if whose else ["id"]), (1 if shown is not None else None)
+
+
+def audited_trail_query(request, response):
+    """(filters, total) of a page of the audit trail: its filters, page and search as given; the capped count."""
+    changelist = shown_on_page(response, "cl")
+    total = None if changelist is None else changelist.result_count
+    return masked_filters(request.GET, AUDITED_TRAIL_PARAMETERS), total
 
 
 class OutcomeListFilter(admin.SimpleListFilter):
@@ -271,7 +304,7 @@ class OutcomeListFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AuditedReadOnlyAdmin):
     """The audit trail, for superusers and staff with `communication.view_auditevent`; append-only.
 
     It grows by an event a request, so no page reads the whole trail: the count is capped, the filters
@@ -299,12 +332,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    # Who looked at the audit trail, and for what, is in the trail too.
+    list_action, view_action = AuditEvent.Action.AUDIT_LIST, AuditEvent.Action.AUDIT_VIEW
 
     def get_changelist(self, request, **kwargs):
         return CappedCountChangeList
 
-    def changelist_view(self, request, extra_context=None):
-        return refuse_control_characters(request) or super().changelist_view(request, extra_context)
+    def describe_list_page(self, request, response):
+        return audited_trail_query(request, response)
 
     def get_search_results(self, request, queryset, search_term):
         """Whose logs (`user:<id>`), a client IP, or a staff member: the actor's key when the user still

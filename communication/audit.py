@@ -5,6 +5,7 @@ import ipaddress
 import logging
 from contextlib import nullcontext
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
@@ -14,9 +15,10 @@ from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
 from commlogs_site.errors import RETRY_AFTER_SECONDS, ServiceUnavailable
-from communication.filters import is_control_character
+from communication.filters import has_control_characters, is_control_character
 from communication.masking import mask_parameter
 from communication.models import AuditEvent
+from communication.throttling import attempted_username
 
 logger = logging.getLogger("commlogs.audit")
 
@@ -89,16 +91,18 @@ def client_ip_of(request):
         return None
 
 
-def recorded_or_refused(request, *, action, status_code, filters, total):
+def recorded_or_refused(request, *, action, status_code, filters, total, actor=None):
     """Record one request; False for a successful read whose event could not be written, which must be refused.
 
-    The event holds the request's user (none when the database cannot tell), client IP and user agent.
-    When the answer hands over no logs (a denial, an error), a failed write is logged and the answer stands.
+    The event holds `actor`, else the request's user (none when the database cannot tell), and the
+    client IP and user agent. When the answer hands over no logs (a denial, an error, a login), a
+    failed write is logged and the answer stands.
     """
-    try:
-        actor = request.user
-    except DatabaseError:
-        actor = None
+    if actor is None:
+        try:
+            actor = request.user
+        except DatabaseError:
+            actor = None
     try:
         record_audit_event(
             actor=actor,
@@ -110,11 +114,40 @@ def recorded_or_refused(request, *, action, status_code, filters, total):
             user_agent=request.headers.get("User-Agent", ""),
         )
     except DatabaseError as exc:
-        if is_success(status_code):
+        if is_success(status_code) and action != AuditEvent.Action.LOGIN:
             logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)
             return False
-        logger.warning("audit event for a %s answer not recorded (%s)", status_code, type(exc).__name__)
+        logger.warning("audit event (%s, %s) not recorded (%s)", action, status_code, type(exc).__name__)
     return True
+
+
+def found_database_unreachable(response):
+    """True (and logged) for a 503 answered because the database could not be reached just now: another
+    connect attempt to record it would only double the wait."""
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and connection.connection is None:
+        logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
+        return True
+    return False
+
+
+def record_login(request, *, door, status_code, user=None):
+    """Record one login attempt at `door` ("token" or "admin"): 200 logged in, 400 refused, 429 throttled.
+
+    A refused attempt names the account it tried when that account exists; an unknown username is not
+    kept, as it may be a mistyped password. Not fail-closed: a login hands over no logs, and every
+    read with the session or token it opens is recorded on its own.
+    """
+    if user is None:
+        username = attempted_username(request)
+        model = get_user_model()
+        known = username and not has_control_characters(username)
+        try:
+            user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if known else None
+        except DatabaseError:
+            user = None
+    recorded_or_refused(
+        request, action=AuditEvent.Action.LOGIN, status_code=status_code, filters={"via": door}, total=None, actor=user
+    )
 
 
 class AuditedReadMixin:
@@ -143,9 +176,7 @@ class AuditedReadMixin:
         return None
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and connection.connection is None:
-            # The database could not be reached just now; another connect attempt would only double the wait.
-            logger.warning("audit event for a 503 answer not recorded: the database is unreachable")
+        if found_database_unreachable(response):
             return super().finalize_response(request, response, *args, **kwargs)
         recorded = recorded_or_refused(
             request,

@@ -107,7 +107,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One read of the logs API or of logs in the admin, allowed or denied, or one lifecycle operation on logs."""
+    """One read of logs (API, admin) or of this trail, allowed or denied; one login attempt; or one lifecycle
+    operation on logs."""
 
     class Action(models.TextChoices):
         LIST = "list", "List logs"
@@ -116,6 +117,9 @@ class AuditEvent(models.Model):
         USER_EXPORT = "user_export", "Export a user's logs"
         ADMIN_LIST = "admin_list", "List logs in the admin"
         ADMIN_VIEW = "admin_view", "View a log in the admin"
+        AUDIT_LIST = "audit_list", "List the audit trail"
+        AUDIT_VIEW = "audit_view", "View an audit event"
+        LOGIN = "login", "Log in"
 
     # No index of its own: audit_actor_created_idx leads with it, and serves the foreign key as well.
     actor = models.ForeignKey(

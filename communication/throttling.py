@@ -66,17 +66,25 @@ class TokenUsernameThrottle(SimpleRateThrottle):
     scope = "token_username"
 
     def get_cache_key(self, request, view):
-        try:
-            # DRF's parsed body at the token endpoint; the form's fields at the admin's login.
-            data = request.data if isinstance(request, Request) else request.POST
-        except (ParseError, UnsupportedMediaType):
-            return None
-        username = data.get("username") if hasattr(data, "get") else None
-        if not isinstance(username, str) or not username.strip():
+        username = attempted_username(request)
+        if username is None:
             return None
         # Hashed, so the cache never holds a username and any characters make a valid key.
-        ident = hashlib.sha256(username.strip().lower().encode(errors="replace")).hexdigest()
+        ident = hashlib.sha256(username.lower().encode(errors="replace")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def attempted_username(request):
+    """The username a login attempt sent, stripped: DRF's parsed body at the token endpoint, the form's fields
+    at the admin's login; None when there is none."""
+    try:
+        data = request.data if isinstance(request, Request) else request.POST
+    except (ParseError, UnsupportedMediaType):
+        return None
+    username = data.get("username") if hasattr(data, "get") else None
+    if not isinstance(username, str) or not username.strip():
+        return None
+    return username.strip()
 
 
 LOGIN_THROTTLES = (TokenIPThrottle, TokenUsernameThrottle)

@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from commlogs_site.database import cap_statement_time
-from communication.audit import AuditedReadMixin
+from communication.audit import AuditedReadMixin, found_database_unreachable, record_login
 from communication.filters import LogFilterBackend, LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
@@ -53,4 +53,11 @@ class TokenView(ObtainAuthToken):
         """DRF's login, handing out a token that has not expired (communication/tokens.py)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response({"token": token_to_hand_out(serializer.validated_data["user"]).key})
+        self.logged_in = serializer.validated_data["user"]
+        return Response({"token": token_to_hand_out(self.logged_in).key})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every attempt, let in, refused or throttled, is recorded in the audit trail."""
+        if request.method == "POST" and not found_database_unreachable(response):
+            record_login(request, door="token", status_code=response.status_code, user=getattr(self, "logged_in", None))
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
@@ -105,13 +106,75 @@ def test_staff_without_the_view_permission_are_recorded_as_refused(client, make_
     ]
 
 
-def test_reading_the_audit_trail_itself_is_not_recorded(client, make_user):
-    client.force_login(make_user("root", staff=True, superuser=True))
+@pytest.fixture
+def compliance(client, make_user):
+    """A browser session of a compliance officer: staff who may read the audit trail, not the logs."""
+    officer = make_user("compliance", staff=True)
+    officer.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
+    client.force_login(officer)
+    return client
 
-    response = client.get(AUDIT_ADMIN_URL)
+
+def test_reading_the_audit_trail_is_recorded_with_its_filters_search_and_count(reads_of_alice_and_bob, compliance):
+    query = {"q": "user:usr_alice", "action__exact": "list", "outcome": "allowed", "p": "1", "o": "1"}
+
+    response = compliance.get(AUDIT_ADMIN_URL, query)
 
     assert response.status_code == 200
-    assert events() == []
+    assert events()[-1] == {
+        "actor_id": response.wsgi_request.user.pk,
+        "action": "audit_list",
+        "status_code": 200,
+        "filters": {"q": "user:usr_alice", "action__exact": "list", "outcome": "allowed", "p": "1"},
+        "total": 1,
+    }
+
+
+def test_searching_the_trail_for_a_user_is_not_itself_a_read_of_their_logs(reads_of_alice_and_bob, compliance):
+    before = AuditEvent.objects.about_user("usr_alice").count()
+
+    compliance.get(AUDIT_ADMIN_URL, {"q": "user:usr_alice"})
+
+    assert AuditEvent.objects.about_user("usr_alice").count() == before
+
+
+def test_one_audit_events_page_is_recorded_with_its_id(reads_of_alice_and_bob, compliance):
+    event = AuditEvent.objects.first()
+
+    response = compliance.get(f"{AUDIT_ADMIN_URL}{event.pk}/change/")
+
+    assert response.status_code == 200
+    assert events()[-1]["action"] == "audit_view"
+    assert (events()[-1]["filters"], events()[-1]["total"]) == ({"id": str(event.pk)}, 1)
+
+
+@pytest.mark.parametrize("event_id", ["abc", "9" * 30, "-1", "1\x00"])
+def test_an_audit_event_that_cannot_exist_is_recorded_as_showing_nothing(compliance, event_id):
+    response = compliance.get(f"{AUDIT_ADMIN_URL}{event_id}/change/")
+
+    assert response.status_code == 302
+    assert (events()[-1]["action"], events()[-1]["total"]) == ("audit_view", None)
+
+
+def test_staff_without_the_audit_permission_are_recorded_as_refused_from_the_trail(admin_reader, staff_reader):
+    response = admin_reader.get(AUDIT_ADMIN_URL)
+
+    assert response.status_code == 403
+    assert events() == [
+        {"actor_id": staff_reader.pk, "action": "audit_list", "status_code": 403, "filters": {}, "total": None}
+    ]
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_a_page_of_the_audit_trail_that_cannot_be_recorded_is_refused_with_503(
+    reads_of_alice_and_bob, compliance, audit_writes_fail, page
+):
+    event = AuditEvent.objects.first()
+
+    response = compliance.get(AUDIT_ADMIN_URL if page == "list" else f"{AUDIT_ADMIN_URL}{event.pk}/change/")
+
+    assert response.status_code == 503
+    assert "usr_alice" not in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["list", "detail"])
