@@ -66,7 +66,8 @@ RETRY_AFTER_HEADER = OpenApiParameter(
     response=[429, 503],
 )
 CHOICE_LIST_NOTE = (
-    "Omit or leave empty for all; a comma-separated list matches any of them. Empty items (`sms,`) are skipped."
+    "Omit or leave empty for all; a comma-separated list matches any of them. Empty items (`sms,`) are skipped, "
+    "and spaces around an item (`sms, email`) are ignored."
 )
 
 
