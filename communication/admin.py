@@ -282,10 +282,30 @@ def audited_object_page(object_id, response, whose=None):
 
 
 def audited_trail_query(request, response):
-    """(filters, total) of a page of the audit trail: its filters, page and search as given; the capped count."""
+    """(filters, total) of a page of the audit trail: its filters, page and search, the capped count.
+
+    The search is kept when it is what the trail is searched by: a `user:` reference, an IP, or the
+    name of a staff member the page lists. Anything else is stored masked, as a recipient typed
+    there by mistake must not land in the trail.
+    """
+    params = request.GET.copy()
+    term = params.get(SEARCH_VAR, "").strip()
     changelist = shown_on_page(response, "cl")
-    total = None if changelist is None else changelist.result_count
-    return masked_filters(request.GET, AUDITED_TRAIL_PARAMETERS), total
+    listed = [] if changelist is None else changelist.result_list
+    if term and not (is_subject_or_ip(term) or any(event.actor_username == term for event in listed)):
+        params[SEARCH_VAR] = mask_recipient(term)
+    return masked_filters(params, AUDITED_TRAIL_PARAMETERS), (None if changelist is None else changelist.result_count)
+
+
+def is_subject_or_ip(term):
+    """True for a `user:<id>` reference or a client IP: search terms that name no recipient."""
+    if term.startswith(SUBJECT_SEARCH_PREFIX):
+        return True
+    try:
+        ipaddress.ip_address(term)
+    except ValueError:
+        return False
+    return True
 
 
 class OutcomeListFilter(admin.SimpleListFilter):

@@ -130,6 +130,23 @@ def test_reading_the_audit_trail_is_recorded_with_its_filters_search_and_count(r
     }
 
 
+@pytest.mark.parametrize(
+    ("search", "stored"),
+    [
+        ("user:usr_bob", "user:usr_bob"),
+        ("203.0.113.9", "203.0.113.9"),
+        ("reader", "reader"),
+        (FULL_PHONE, MASKED_PHONE),
+        ("alice@example.com", "a***@example.com"),
+    ],
+    ids=["user reference", "client IP", "listed staff member", "phone number", "email address"],
+)
+def test_a_search_of_the_trail_is_kept_unless_it_may_be_a_recipient(reads_of_alice_and_bob, compliance, search, stored):
+    compliance.get(AUDIT_ADMIN_URL, {"q": search})
+
+    assert events()[-1]["filters"] == {"q": stored}
+
+
 def test_searching_the_trail_for_a_user_is_not_itself_a_read_of_their_logs(reads_of_alice_and_bob, compliance):
     before = AuditEvent.objects.about_user("usr_alice").count()
 
