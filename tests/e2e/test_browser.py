@@ -211,3 +211,26 @@ def test_compliance_finds_who_read_a_users_logs_in_the_audit_trail(page, staff_r
     assert rows.locator("td.field-action").all_inner_texts() == ["View a log in the admin", "List logs in the admin"]
     assert rows.locator("td.field-actor_username").all_inner_texts() == ["reader", "reader"]
     assert FULL_PHONE not in page.content()
+
+
+def test_compliance_sees_the_logins_and_its_own_looks_at_the_trail(page, make_user):
+    make_user("compliance", staff=True, superuser=True)
+    page.goto("/admin/login/?next=/admin/communication/auditevent/")
+    page.fill("#id_username", "compliance")
+    page.fill("#id_password", "not-the-password")
+    page.click("input[type=submit]")
+    page.locator(".errornote").wait_for()
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/communication/auditevent/"))
+
+    page.locator('#changelist-filter a[href="?action__exact=login"]').click()
+    page.wait_for_url(re.compile(r"action__exact=login"))
+    logins = page.locator("#result_list tbody tr")
+    assert logins.locator("td.field-actor_username").all_inner_texts() == ["compliance", "compliance"]
+    assert logins.locator("td.field-status_code").all_inner_texts() == ["200", "400"]
+
+    page.locator('#changelist-filter a[href="?action__exact=audit_list"]').click()
+    page.wait_for_url(re.compile(r"action__exact=audit_list"))
+    looks = page.locator("#result_list tbody tr td.field-filters").all_inner_texts()
+    assert looks == ['{"action__exact": "login"}', "-"]
