@@ -7,9 +7,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from communication import totals
+from communication.filters import LogFilterSet
 from communication.models import CONTRACT_FIELDS, CommunicationLog
 from tests.conftest import LOGS_URL, postgres_only
 
@@ -268,6 +270,24 @@ def test_the_page_statement_is_ordered_by_the_columns_not_by_the_times_it_writes
     plan = "\n".join(row for (row,) in explained_page(0))
     assert "Sort" not in plan
     assert "commlog_created_idx" in plan
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.parametrize("params", ["user_id=usr_other&status=failed", "user_id=usr_other&channel=sms,push"])
+def test_a_users_total_under_channel_or_status_reads_the_index_not_the_table(mixed_logs, params):
+    """The user index carries channel and status, so a heavy user's filtered total visits no table page."""
+    filterset = LogFilterSet(QueryDict(params), queryset=CommunicationLog.objects.order_by("-created_at", "-id"))
+    filterset.is_valid()
+    sql, sql_params = totals.rows_with_total_sql(filterset.qs, filterset.form.cleaned_data, CONTRACT_FIELDS, 0, 20)
+    with connection.cursor() as cursor:
+        # A handful of rows: without these PostgreSQL would rightly read the table whole.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", sql_params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+
+    assert "Index Only Scan using commlog_user_covering_idx" in plan
 
 
 def plan_nodes(node):

@@ -10,20 +10,23 @@ from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
-class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
-    """AddIndex, built CONCURRENTLY on PostgreSQL and plainly elsewhere."""
+def concurrently_on_postgresql(concurrent_operation, plain_operation):
+    """`concurrent_operation` (AddIndexConcurrently, RemoveIndexConcurrently) on PostgreSQL, `plain_operation`
+    elsewhere: SQLite has no CONCURRENTLY."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+    class OnPostgreSQL(concurrent_operation):
+        def database_forwards(self, app_label, schema_editor, from_state, to_state):
+            operation = concurrent_operation if schema_editor.connection.vendor == "postgresql" else plain_operation
+            operation.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+        def database_backwards(self, app_label, schema_editor, from_state, to_state):
+            operation = concurrent_operation if schema_editor.connection.vendor == "postgresql" else plain_operation
+            operation.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+    return OnPostgreSQL
+
+
+AddIndexConcurrentlyOnPostgreSQL = concurrently_on_postgresql(AddIndexConcurrently, migrations.AddIndex)
 
 
 class Migration(migrations.Migration):
