@@ -23,6 +23,7 @@ def concurrently_on_postgresql(concurrent_operation, plain_operation):
             operation = concurrent_operation if schema_editor.connection.vendor == "postgresql" else plain_operation
             operation.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
+    OnPostgreSQL.__name__ = OnPostgreSQL.__qualname__ = f"{concurrent_operation.__name__}OnPostgreSQL"
     return OnPostgreSQL
 
 
