@@ -6,7 +6,8 @@ import math
 from django.contrib import admin
 
 from commlogs_site.views import status_page
-from communication.audit import record_login
+from communication.audit import record_account_event
+from communication.models import AuditEvent
 from communication.throttling import login_wait_seconds
 
 logger = logging.getLogger("commlogs.security")
@@ -28,7 +29,7 @@ class CommlogsAdminSite(admin.AdminSite):
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             logger.warning("admin login attempt throttled")
-            record_login(request, door="admin", status_code=429)
+            record_account_event(request, action=AuditEvent.Action.LOGIN, door="admin", status_code=429)
             return status_page(
                 "Too many login attempts",
                 f"Too many login attempts from here or for this user. Retry in {seconds} seconds.",
@@ -37,5 +38,33 @@ class CommlogsAdminSite(admin.AdminSite):
             )
         response = super().login(request, extra_context)
         let_in = request.user.is_authenticated and response.status_code == 302
-        record_login(request, door="admin", status_code=200 if let_in else 400, user=request.user if let_in else None)
+        record_account_event(
+            request,
+            action=AuditEvent.Action.LOGIN,
+            door="admin",
+            status_code=200 if let_in else 400,
+            user=request.user if let_in else None,
+        )
+        return response
+
+    def logout(self, request, extra_context=None):
+        """Django's logout; a session that ends here is recorded in the audit trail."""
+        user = request.user if request.user.is_authenticated else None
+        response = super().logout(request, extra_context)
+        if request.method == "POST" and user is not None:
+            record_account_event(request, action=AuditEvent.Action.LOGOUT, door="admin", status_code=200, user=user)
+        return response
+
+    def password_change(self, request, extra_context=None):
+        """Django's password change form; each attempt is recorded: 200 changed, 400 refused (the form again)."""
+        response = super().password_change(request, extra_context)
+        if request.method == "POST":
+            changed = response.status_code == 302
+            record_account_event(
+                request,
+                action=AuditEvent.Action.PASSWORD_CHANGE,
+                door="admin",
+                status_code=200 if changed else 400,
+                user=request.user,
+            )
         return response

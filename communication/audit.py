@@ -26,6 +26,8 @@ USER_AGENT_MAX_LENGTH = 512
 FILTER_VALUE_MAX_LENGTH = 320
 ACTOR_USERNAME_MAX_LENGTH = 150
 AUDIT_UNAVAILABLE_MESSAGE = "the read could not be recorded in the audit trail; retry later"
+# Events of a staff member's account, not reads: none hands over logs, so none is fail-closed.
+ACCOUNT_ACTIONS = {AuditEvent.Action.LOGIN, AuditEvent.Action.LOGOUT, AuditEvent.Action.PASSWORD_CHANGE}
 
 
 def printable(text):
@@ -114,7 +116,7 @@ def recorded_or_refused(request, *, action, status_code, filters, total, actor=N
             user_agent=request.headers.get("User-Agent", ""),
         )
     except DatabaseError as exc:
-        if is_success(status_code) and action != AuditEvent.Action.LOGIN:
+        if is_success(status_code) and action not in ACCOUNT_ACTIONS:
             logger.error("read refused: its audit event could not be recorded (%s)", type(exc).__name__)
             return False
         logger.warning("audit event (%s, %s) not recorded (%s)", action, status_code, type(exc).__name__)
@@ -130,12 +132,13 @@ def found_database_unreachable(response):
     return False
 
 
-def record_login(request, *, door, status_code, user=None):
-    """Record one login attempt at `door` ("token" or "admin"): 200 logged in, 400 refused, 429 throttled.
+def record_account_event(request, *, action, door, status_code, user=None):
+    """Record a login attempt, a logout or a password change at `door` ("token" or "admin"): 200 done,
+    400 refused, 429 throttled.
 
     A refused attempt names the account it tried when that account exists; an unknown username is not
-    kept, as it may be a mistyped password. Not fail-closed: a login hands over no logs, and every
-    read with the session or token it opens is recorded on its own.
+    kept, as it may be a mistyped password. Not fail-closed: none of these hands over logs, and every
+    read with the session or token a login opens is recorded on its own.
     """
     if user is None:
         username = attempted_username(request)
@@ -145,9 +148,7 @@ def record_login(request, *, door, status_code, user=None):
             user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if known else None
         except DatabaseError:
             user = None
-    recorded_or_refused(
-        request, action=AuditEvent.Action.LOGIN, status_code=status_code, filters={"via": door}, total=None, actor=user
-    )
+    recorded_or_refused(request, action=action, status_code=status_code, filters={"via": door}, total=None, actor=user)
 
 
 class AuditedReadMixin:

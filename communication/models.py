@@ -112,8 +112,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One read of logs (API, admin) or of this trail, allowed or denied; one login attempt; or one lifecycle
-    operation on logs."""
+    """One read of logs (API, admin) or of this trail, allowed or denied; one login, logout or password change;
+    or one lifecycle operation on logs."""
 
     class Action(models.TextChoices):
         LIST = "list", "List logs"
@@ -125,6 +125,8 @@ class AuditEvent(models.Model):
         AUDIT_LIST = "audit_list", "List the audit trail"
         AUDIT_VIEW = "audit_view", "View an audit event"
         LOGIN = "login", "Log in"
+        LOGOUT = "logout", "Log out"
+        PASSWORD_CHANGE = "password_change", "Change one's password"
 
     # No index of its own: audit_actor_created_idx leads with it, and serves the foreign key as well.
     actor = models.ForeignKey(

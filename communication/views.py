@@ -7,9 +7,9 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from commlogs_site.database import cap_statement_time
-from communication.audit import AuditedReadMixin, found_database_unreachable, record_login
+from communication.audit import AuditedReadMixin, found_database_unreachable, record_account_event
 from communication.filters import LogFilterBackend, LogFilterSet
-from communication.models import CommunicationLog
+from communication.models import AuditEvent, CommunicationLog
 from communication.pagination import LogPagination
 from communication.permissions import CanViewCommunicationLogs
 from communication.schema import list_logs_schema, token_schema
@@ -59,5 +59,11 @@ class TokenView(ObtainAuthToken):
     def finalize_response(self, request, response, *args, **kwargs):
         """Every attempt, let in, refused or throttled, is recorded in the audit trail."""
         if request.method == "POST" and not found_database_unreachable(response):
-            record_login(request, door="token", status_code=response.status_code, user=getattr(self, "logged_in", None))
+            record_account_event(
+                request,
+                action=AuditEvent.Action.LOGIN,
+                door="token",
+                status_code=response.status_code,
+                user=getattr(self, "logged_in", None),
+            )
         return super().finalize_response(request, response, *args, **kwargs)

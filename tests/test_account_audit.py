@@ -1,4 +1,5 @@
-"""Every login attempt, at the token endpoint and at the admin's form, is in the audit trail."""
+"""Every login attempt, at the token endpoint and at the admin's form, every logout and every password change
+in the admin are in the audit trail."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -9,9 +10,9 @@ from tests.conftest import ADMIN_LOGIN_URL, TOKEN_URL
 PASSWORD = "correct-horse-battery"
 
 
-def logins():
+def logins(action="login"):
     return list(
-        AuditEvent.objects.filter(action="login")
+        AuditEvent.objects.filter(action=action)
         .order_by("id")
         .values_list("actor_username", "status_code", "filters", "total", "client_ip")
     )
@@ -118,3 +119,43 @@ def test_opening_the_login_page_is_not_recorded(client, db):
 def test_a_login_still_works_when_it_cannot_be_recorded(client, staff_reader, audit_writes_fail):
     assert token_login("reader", PASSWORD).status_code == 200
     assert admin_login(client, "reader", PASSWORD).status_code == 302
+
+
+def test_a_logout_is_recorded_with_whose_session_ended(client, staff_reader):
+    client.force_login(staff_reader)
+
+    response = client.post("/admin/logout/")
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert logins("logout") == [("reader", 200, {"via": "admin"}, None, "127.0.0.1")]
+
+
+def test_a_logout_without_a_session_is_not_recorded(client, db):
+    client.post("/admin/logout/")
+
+    assert logins("logout") == []
+
+
+@pytest.mark.parametrize(
+    ("old_password", "recorded_status"), [(PASSWORD, 200), ("not-the-password", 400)], ids=["changed", "refused"]
+)
+def test_a_password_change_is_recorded_changed_or_refused(client, staff_reader, old_password, recorded_status):
+    client.force_login(staff_reader)
+    new_password = "a-new-and-long-passphrase-42"
+
+    client.post(
+        "/admin/password_change/",
+        {"old_password": old_password, "new_password1": new_password, "new_password2": new_password},
+    )
+
+    staff_reader.refresh_from_db()
+    assert staff_reader.check_password(new_password) is (recorded_status == 200)
+    assert logins("password_change") == [("reader", recorded_status, {"via": "admin"}, None, "127.0.0.1")]
+
+
+def test_opening_the_password_change_form_is_not_recorded(client, staff_reader):
+    client.force_login(staff_reader)
+
+    assert client.get("/admin/password_change/").status_code == 200
+    assert logins("password_change") == []
