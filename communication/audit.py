@@ -6,6 +6,7 @@ import logging
 from contextlib import nullcontext
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
@@ -148,7 +149,9 @@ def record_account_event(request, *, action, door, status_code, user=None):
             user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if known else None
         except DatabaseError:
             user = None
-    recorded_or_refused(request, action=action, status_code=status_code, filters={"via": door}, total=None, actor=user)
+    # Nobody rather than the request's user: a session may be open in the browser that tries another account.
+    actor = user if user is not None else AnonymousUser()
+    recorded_or_refused(request, action=action, status_code=status_code, filters={"via": door}, total=None, actor=actor)
 
 
 class AuditedReadMixin:

@@ -99,6 +99,14 @@ def test_a_wrong_password_from_a_logged_in_session_is_still_refused(client, staf
     assert logins() == [("reader", 400, {"via": "admin"}, None, "127.0.0.1")]
 
 
+def test_an_unknown_username_from_a_logged_in_session_is_recorded_without_actor(client, staff_reader):
+    client.force_login(staff_reader)
+
+    admin_login(client, "nobody", PASSWORD)
+
+    assert logins() == [("", 400, {"via": "admin"}, None, "127.0.0.1")]
+
+
 def test_a_throttled_admin_login_is_recorded_as_429(client, staff_reader):
     for number in range(20):
         admin_login(client, f"guess{number}", "wrong")
