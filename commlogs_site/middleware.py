@@ -11,7 +11,8 @@ from commlogs_site.views import status_page
 
 logger = logging.getLogger("commlogs.errors")
 
-API_PATH_PREFIXES = ("/api/", "/admin/communication/logs")
+# The API, and every page of the app's admin: their errors are the contract's envelope.
+API_PATH_PREFIXES = ("/api/", "/admin/communication/")
 
 
 def is_api_path(path):

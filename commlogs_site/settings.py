@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
 ]
 
 MIDDLEWARE = [
@@ -77,10 +78,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable host must fail fast enough for a 503 within 5 s, not hang for the OS default.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2)
-    # Parameters sent apart from the SQL, and a statement run five times on a connection prepared, so
-    # PostgreSQL stops planning each request's queries afresh. Turn off behind a pooler in transaction mode.
-    if env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 # The user index's INCLUDE (channel, status) serves PostgreSQL's index-only counts; SQLite builds it without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.

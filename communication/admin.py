@@ -5,8 +5,9 @@ import json
 from functools import partial
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
@@ -15,19 +16,18 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from communication.audit import audited_admin_read, masked_filters
 from communication.filters import has_control_characters
-from communication.masking import mask_recipient
-from communication.models import AuditEvent, CommunicationLog
+from communication.masking import mask_personal_data, mask_recipient
+from communication.models import TOKEN_KEY_SHOWN_LENGTH, ApiToken, AuditEvent, CommunicationLog
+from communication.tokens import expiry_of
 
 CONTENT_PREVIEW_LENGTH = 60
 # A search for a full recipient is redirected to `recipient-of:<log id>`, so the URL never holds the recipient.
 RECIPIENT_REFERENCE = "recipient-of:"
-# What the audit trail keeps of a list page's query: its filters, page and search, and whose logs it searched.
-AUDITED_LIST_PARAMETERS = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR, "user_id")
-# What the audit trail keeps of a page of itself: its filters, page and search.
-AUDITED_TRAIL_PARAMETERS = ("action__exact", "outcome", "created_at__gte", "created_at__lt", PAGE_VAR, SEARCH_VAR)
 # In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
 SUBJECT_SEARCH_PREFIX = "user:"
 
@@ -61,11 +61,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class AuditedReadOnlyAdmin(ReadOnlyAdmin):
-    """Every list page and object page is recorded in the audit trail and fails closed (audit.audited_admin_read)."""
+    """Every page that shows objects is recorded in the audit trail and fails closed (audit.audited_admin_read);
+    a list is narrowed only by the filters it offers."""
 
     list_action = view_action = None
     # The field of an object that says whose it is, recorded with its page (a log's `user_id`).
     owner_field = None
+    # What the audit trail keeps of a list page's query string.
+    audited_list_parameters = (PAGE_VAR, SEARCH_VAR)
 
     def changelist_view(self, request, extra_context=None):
         return audited_admin_read(
@@ -80,8 +83,37 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
             request,
             self.view_action,
             partial(super().change_view, request, object_id, form_url, extra_context),
-            partial(audited_object_page, unquote(object_id), whose=self.owner_field),
+            partial(audited_object_page, unquote(object_id), "original", whose=self.owner_field),
         )
+
+    def history_view(self, request, object_id, extra_context=None):
+        return audited_admin_read(
+            request,
+            self.view_action,
+            partial(super().history_view, request, object_id, extra_context),
+            partial(audited_object_page, unquote(object_id), "object", whose=self.owner_field, view="history"),
+        )
+
+    def lookup_allowed(self, lookup, value, request):
+        """Only the parameters of the filters this list offers: any other lookup, such as
+        `recipient__startswith`, would let a reader narrow the count until a hidden value is read back."""
+        return lookup in self.offered_lookups(request)
+
+    def offered_lookups(self, request):
+        names = set()
+        for list_filter in self.list_filter:
+            if isinstance(list_filter, str):
+                field = get_fields_from_path(self.model, list_filter)[-1]
+                spec = admin.FieldListFilter.create(field, request, {}, self.model, self, field_path=list_filter)
+                names.update(spec.expected_parameters())
+            else:
+                names.add(list_filter.parameter_name)
+        return names
+
+    def refused_parameters(self, request):
+        """The names in the query string that no filter offers: recorded masked whole when a page is refused."""
+        offered = {*self.offered_lookups(request), *IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
+        return [name for name in request.GET if name not in offered]
 
     def list_page(self, request, extra_context):
         """The list as Django renders it, unrecorded; the bad-lookup answer for a control character."""
@@ -92,16 +124,45 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
         )
 
     def describe_list_page(self, request, response):
-        """(filters, total) of a list page for its audit event."""
-        raise NotImplementedError
+        """(filters, total) of a list page for its audit event; `response` is None for a refused page."""
+        changelist = shown_on_page(response, "cl")
+        params = request.GET.copy()
+        term = params.get(SEARCH_VAR, "").strip()
+        if term:
+            params[SEARCH_VAR] = self.search_as_recorded(term, changelist)
+            for name, value in self.found_by_search(term, changelist).items():
+                params[name] = value
+        refused = self.refused_parameters(request) if changelist is None else ()
+        filters = masked_filters(params, self.audited_list_parameters, refused=refused)
+        return filters, (None if changelist is None else changelist.result_count)
+
+    def found_by_search(self, term, changelist):
+        """What a search turned out to name, recorded beside it (whose logs it found)."""
+        return {}
+
+    def search_as_recorded(self, term, changelist):
+        """The search term as the audit trail keeps it: masked unless it names no one's recipient."""
+        return mask_recipient(term) if term else term
 
     def search_redirect(self, request):
-        return None
+        """A search for what looks like a phone number or an address and matches nothing is sent on with it
+        masked, so that no link of the page carries it."""
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        shown = mask_personal_data(term)
+        if shown == term or not self.has_view_or_change_permission(request):
+            return None
+        return redirect_with_search(request, shown)
 
     def get_object(self, request, object_id, from_field=None):
         if has_control_characters(object_id):
             return None
         return super().get_object(request, object_id, from_field)
+
+
+def redirect_with_search(request, term):
+    params = request.GET.copy()
+    params[SEARCH_VAR] = term
+    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
 
 class CappedCountPaginator(Paginator):
@@ -167,6 +228,7 @@ class ProviderListFilter(admin.SimpleListFilter):
 @admin.register(CommunicationLog)
 class CommunicationLogAdmin(AuditedReadOnlyAdmin):
     list_action, view_action, owner_field = AuditEvent.Action.ADMIN_LIST, AuditEvent.Action.ADMIN_VIEW, "user_id"
+    audited_list_parameters = ("channel__exact", "status__exact", "provider", PAGE_VAR, SEARCH_VAR, "user_id")
     list_display = [
         "created_at",
         "user_id",
@@ -210,8 +272,16 @@ class CommunicationLogAdmin(AuditedReadOnlyAdmin):
     def get_changelist(self, request, **kwargs):
         return LogChangeList
 
-    def describe_list_page(self, request, response):
-        return audited_list_query(request, response)
+    def search_as_recorded(self, term, changelist):
+        """As the page shows it: masked unless it is a log id, a listed user id or a `recipient-of:` reference."""
+        if term.startswith(RECIPIENT_REFERENCE):
+            return term
+        return mask_recipient(term) if changelist is None else changelist.shown_query
+
+    def found_by_search(self, term, changelist):
+        if changelist is not None and any(log.user_id == term for log in changelist.result_list):
+            return {"user_id": term}
+        return {}
 
     def search_redirect(self, request):
         """A search for a full recipient, sent on to `recipient-of:<log id>` so the URL never holds it."""
@@ -219,10 +289,8 @@ class CommunicationLogAdmin(AuditedReadOnlyAdmin):
         if term and not term.startswith(RECIPIENT_REFERENCE) and self.has_view_or_change_permission(request):
             log_id = CommunicationLog.objects.filter(recipient=term).values_list("id", flat=True).first()
             if log_id is not None:
-                params = request.GET.copy()
-                params[SEARCH_VAR] = RECIPIENT_REFERENCE + log_id
-                return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
-        return None
+                return redirect_with_search(request, RECIPIENT_REFERENCE + log_id)
+        return super().search_redirect(request)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -254,47 +322,17 @@ def shown_on_page(response, name):
     return (getattr(response, "context_data", None) or {}).get(name)
 
 
-def audited_list_query(request, response):
-    """(filters, total) of a list page for the audit trail: the search as the page shows it, masked
-    unless it is a log id, a listed user id or a `recipient-of:` reference, and as `user_id` when it
-    found that user's logs; the capped count."""
-    params = request.GET.copy()
-    term = params.get(SEARCH_VAR, "").strip()
-    changelist = shown_on_page(response, "cl")
-    if term and not term.startswith(RECIPIENT_REFERENCE):
-        params[SEARCH_VAR] = mask_recipient(term) if changelist is None else changelist.shown_query
-    if changelist is None:
-        return masked_filters(params, AUDITED_LIST_PARAMETERS), None
-    if any(log.user_id == term for log in changelist.result_list):
-        params["user_id"] = term
-    return masked_filters(params, AUDITED_LIST_PARAMETERS), changelist.result_count
-
-
-def audited_object_page(object_id, response, whose=None):
-    """(filters, total) of one object's page for the audit trail: its id, and the `whose` field of it when
-    given (a log's `user_id`); one row when shown."""
-    shown = shown_on_page(response, "original")
+def audited_object_page(object_id, context_name, response, whose=None, view=None):
+    """(filters, total) of one object's page for the audit trail: its id, the `whose` field of it when given
+    (a log's `user_id`), and which `view` of it other than its change page; one row when shown."""
+    shown = shown_on_page(response, context_name)
     params = QueryDict(mutable=True)
     params["id"] = object_id
     if shown is not None and whose is not None:
         params[whose] = getattr(shown, whose)
-    return masked_filters(params, ["id", whose] if whose else ["id"]), (1 if shown is not None else None)
-
-
-def audited_trail_query(request, response):
-    """(filters, total) of a page of the audit trail: its filters, page and search, the capped count.
-
-    The search is kept when it is what the trail is searched by: a `user:` reference, an IP, or the
-    name of a staff member the page lists. Anything else is stored masked, as a recipient typed
-    there by mistake must not land in the trail.
-    """
-    params = request.GET.copy()
-    term = params.get(SEARCH_VAR, "").strip()
-    changelist = shown_on_page(response, "cl")
-    listed = [] if changelist is None else changelist.result_list
-    if term and not (is_subject_or_ip(term) or any(event.actor_username == term for event in listed)):
-        params[SEARCH_VAR] = mask_recipient(term)
-    return masked_filters(params, AUDITED_TRAIL_PARAMETERS), (None if changelist is None else changelist.result_count)
+    if view is not None:
+        params["view"] = view
+    return masked_filters(params, ["id", whose, "view"]), (1 if shown is not None else None)
 
 
 def is_subject_or_ip(term):
@@ -341,7 +379,7 @@ class AuditEventAdmin(AuditedReadOnlyAdmin):
     )
     fields = readonly_fields = [
         "created_at",
-        "actor",
+        "actor_id",
         "actor_username",
         "action",
         "status_code",
@@ -358,8 +396,22 @@ class AuditEventAdmin(AuditedReadOnlyAdmin):
     def get_changelist(self, request, **kwargs):
         return CappedCountChangeList
 
-    def describe_list_page(self, request, response):
-        return audited_trail_query(request, response)
+    audited_list_parameters = ("action__exact", "outcome", "created_at__gte", "created_at__lt", PAGE_VAR, SEARCH_VAR)
+
+    def search_as_recorded(self, term, changelist):
+        """Kept when it is what the trail is searched by: a `user:` reference, an IP, or a staff member the page
+        lists. Anything else is stored masked, as a recipient typed there by mistake must not land in the trail."""
+        listed = [] if changelist is None else changelist.result_list
+        if is_subject_or_ip(term) or any(event.actor_username == term for event in listed):
+            return term
+        return mask_recipient(term)
+
+    def search_redirect(self, request):
+        """As for any list, unless the term is the username of a staff member."""
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        if term and get_user_model().objects.filter(username=term).exists():
+            return None
+        return super().search_redirect(request)
 
     def get_search_results(self, request, queryset, search_term):
         """Whose logs (`user:<id>`), a client IP, or a staff member: the actor's key when the user still
@@ -377,3 +429,30 @@ class AuditEventAdmin(AuditedReadOnlyAdmin):
         if actor_id is not None:
             return queryset.filter(actor_id=actor_id), False
         return queryset.filter(actor_username=term), False
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenAdmin):
+    """API tokens, whose key is never shown whole: they are handed out only by a login or `drf_create_token`,
+    and revoked here by deleting them."""
+
+    list_display = ["user", "key_start", "created", "expires"]
+    fields = readonly_fields = ["user", "key_start", "created", "expires"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="key")
+    def key_start(self, token):
+        return f"{token.key[:TOKEN_KEY_SHOWN_LENGTH]}…"
+
+    @admin.display(description="expires (UTC)")
+    def expires(self, token):
+        moment = expiry_of(token)
+        return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.management import call_command
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save, pre_save
 
 
 def create_cache_table(using, **kwargs):
@@ -16,4 +17,8 @@ class CommunicationConfig(AppConfig):
     verbose_name = "Communication"
 
     def ready(self):
+        from communication import tokens
+
         post_migrate.connect(create_cache_table, sender=self)
+        pre_save.connect(tokens.note_credential_change, sender=settings.AUTH_USER_MODEL)
+        post_save.connect(tokens.end_tokens_after_credential_change, sender=settings.AUTH_USER_MODEL)

@@ -7,17 +7,18 @@ from contextlib import nullcontext
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.status import is_success
 from rest_framework.throttling import BaseThrottle
 
+from commlogs_site.envelope import error_response
 from commlogs_site.errors import RETRY_AFTER_SECONDS, ServiceUnavailable
 from communication.filters import has_control_characters, is_control_character
-from communication.masking import mask_parameter
+from communication.masking import mask_parameter, mask_personal_data, mask_recipient
 from communication.models import AuditEvent
 from communication.throttling import attempted_username
 
@@ -36,13 +37,14 @@ def printable(text):
     return "".join("\ufffd" if is_control_character(character) else character for character in text)
 
 
-def masked_filters(params, names):
-    """The filters a request used, with a recipient filter masked, values cut to a sane length."""
+def masked_filters(params, names, *, refused=()):
+    """The filters a request used, values cut to a sane length: a recipient filter masked, phone numbers and
+    addresses in any other value masked, and the values of `refused` parameters masked whole."""
     filters = {}
-    for name in names:
+    for name in [*names, *refused]:
         values = [value for value in params.getlist(name) if value]
         if values:
-            shown = [mask_parameter(name, value) for value in values]
+            shown = [mask_recipient(value) if name in refused else mask_parameter(name, value) for value in values]
             filters[name] = printable(",".join(shown)[:FILTER_VALUE_MAX_LENGTH])
     return filters
 
@@ -53,7 +55,7 @@ def record_audit_event(
     """Append one audit event; an anonymous or unsaved actor is recorded as none, or as `actor_username`."""
     known_actor = actor if actor is not None and getattr(actor, "pk", None) else None
     event = {
-        "actor": known_actor.pk if known_actor else None,
+        "actor_id": known_actor.pk if known_actor else None,
         "actor_username": known_actor.get_username() if known_actor else actor_username[:ACTOR_USERNAME_MAX_LENGTH],
         "action": action,
         "created_at": timezone.now(),
@@ -61,7 +63,7 @@ def record_audit_event(
         "filters": filters or {},
         "total": total,
         "client_ip": client_ip,
-        "user_agent": printable((user_agent or "")[:USER_AGENT_MAX_LENGTH]),
+        "user_agent": printable(mask_personal_data((user_agent or "")[:USER_AGENT_MAX_LENGTH])),
     }
     # Inside a caller's transaction a savepoint keeps it usable if the write fails; alone the INSERT is atomic.
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
@@ -199,7 +201,8 @@ def audited_admin_read(request, action, read, describe):
 
     Fail-closed as the API is: a page that cannot be recorded is answered with a 503 instead. The
     admin's pages are TemplateResponses, rendered after the view returns, so none of its rows leave.
-    A staff member without the view permission is recorded with the 403 they get.
+    A staff member without the view permission is recorded with the 403 they get, and a lookup the
+    page does not offer with the 400 it gets, its values masked.
     """
     try:
         response = read()
@@ -207,12 +210,13 @@ def audited_admin_read(request, action, read, describe):
         filters, total = describe(None)
         recorded_or_refused(request, action=action, status_code=403, filters=filters, total=total)
         raise
+    except DisallowedModelAdminLookup as refusal:
+        filters, total = describe(None)
+        recorded_or_refused(request, action=action, status_code=400, filters=filters, total=total)
+        return error_response(status.HTTP_400_BAD_REQUEST, str(refusal))
     filters, total = describe(response)
     if recorded_or_refused(request, action=action, status_code=response.status_code, filters=filters, total=total):
         return response
-    return HttpResponse(
-        AUDIT_UNAVAILABLE_MESSAGE,
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        content_type="text/plain; charset=utf-8",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    unavailable = error_response(status.HTTP_503_SERVICE_UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)
+    unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return unavailable

@@ -3,6 +3,7 @@
 import getpass
 import re
 from argparse import ArgumentTypeError
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -103,6 +104,12 @@ class PurgeCommand(BatchDeleteCommand):
     noun = "rows"
     # The index that finds old rows first, so each batch reads only what it deletes.
     ordering = ("created_at", "pk")
+    # True: no row younger than the retention setting may be purged, whatever `--older-than` says.
+    retention_is_a_minimum = False
+
+    def deleting(self):
+        """The context every batch deletes in."""
+        return nullcontext()
 
     def add_arguments(self, parser):
         default_days = getattr(settings, self.retention_setting)
@@ -115,17 +122,25 @@ class PurgeCommand(BatchDeleteCommand):
 
     def handle(self, *args, older_than, dry_run, batch_size, **options):
         try:
-            cutoff = timezone.now() - parse_age(older_than)
+            age = parse_age(older_than)
+            cutoff = timezone.now() - age
         except ValueError as error:
             raise CommandError(f"--older-than: {error}") from None
         except OverflowError:
             raise CommandError(f"--older-than: {older_than!r} reaches back before the year 1") from None
+        retention_days = getattr(settings, self.retention_setting)
+        if self.retention_is_a_minimum and age < timedelta(days=retention_days):
+            raise CommandError(
+                f"--older-than: {self.noun} are kept {retention_days} days (DJANGO_{self.retention_setting}); "
+                f"{older_than} is shorter"
+            )
         old_rows = self.model.objects.filter(created_at__lt=cutoff)
         total = old_rows.count()
         if dry_run:
             self.stdout.write(f"Would delete {total} {self.noun} created before {rfc3339(cutoff)} (dry run).")
             return
-        deleted = self.delete_with_progress(old_rows, total=total, batch_size=batch_size, ordering=self.ordering)
+        with self.deleting():
+            deleted = self.delete_with_progress(old_rows, total=total, batch_size=batch_size, ordering=self.ordering)
         self.stdout.write(f"Deleted {deleted} {self.noun} created before {rfc3339(cutoff)}.")
 
 

@@ -1,4 +1,8 @@
-"""The one place that turns a stored recipient into what may be shown (CONTRACT.md's table)."""
+"""The one place that turns a stored recipient into what may be shown (CONTRACT.md's table).
+
+`mask_recipient` masks a value known to be a recipient; `mask_personal_data` masks whatever looks like
+a phone number or an email address inside any other text that came from a request or reaches a log.
+"""
 
 import re
 
@@ -6,6 +10,13 @@ PHONE_PATTERN = re.compile(r"[0-9+\- ]{8,}")
 EMAIL_PATTERN = re.compile(r"([^@\s])[^@\s]*@([^@\s]+)")
 LONG_TOKEN_LENGTH = 12
 HIDDEN = "****"
+
+# Inside other text: an address, or 8 or more digits, spaces and dashes that no letter, digit or `_` touches
+# (so `usr_12345678` and a log id stay as they are).
+EMAIL_INSIDE_TEXT = re.compile(r"[^\s@\"'<>()/=&?,;:]+@[^\s@\"'<>()/&?,;]+")
+PHONE_INSIDE_TEXT = re.compile(r"(?<![\w+])\+?[0-9][0-9 \-]{6,}[0-9](?!\w)")
+# `2026-04-15` and `2026-04-15 10` are dates, not phone numbers.
+DATE_SHAPED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2})?")
 
 
 def mask_recipient(recipient):
@@ -23,6 +34,17 @@ def mask_recipient(recipient):
     return HIDDEN
 
 
+def mask_phone_inside_text(match):
+    return match[0] if DATE_SHAPED.fullmatch(match[0]) else mask_recipient(match[0])
+
+
+def mask_personal_data(text):
+    """The text with every email address and phone number in it masked as a recipient is."""
+    text = EMAIL_INSIDE_TEXT.sub(lambda match: mask_recipient(match[0]), text)
+    return PHONE_INSIDE_TEXT.sub(mask_phone_inside_text, text)
+
+
 def mask_parameter(name, value):
-    """A query parameter's value as it may be shown or stored: the `recipient` filter masked, others as given."""
-    return mask_recipient(value) if name == "recipient" else value
+    """A query parameter's value as it may be shown or stored: the `recipient` filter masked whole, any other
+    value with the phone numbers and addresses in it masked."""
+    return mask_recipient(value) if name == "recipient" else mask_personal_data(value)

@@ -4,13 +4,18 @@ import hashlib
 import hmac
 import secrets
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
+from rest_framework.authtoken.models import TokenProxy
 
 from communication.masking import mask_recipient
+
+# How much of a token's key staff may see: enough to tell two apart, far too little to use.
+TOKEN_KEY_SHOWN_LENGTH = 6
 
 
 def generate_log_id():
@@ -128,10 +133,8 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Log out"
         PASSWORD_CHANGE = "password_change", "Change one's password"
 
-    # No index of its own: audit_actor_created_idx leads with it, and serves the foreign key as well.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
+    # The user's id as a plain column, not a foreign key: deleting a user must not rewrite who acted.
+    actor_id = models.BigIntegerField("actor id", null=True, blank=True, help_text="Kept after the user is deleted.")
     actor_username = models.CharField(
         "actor username", max_length=150, blank=True, default="", help_text="Kept after the user is deleted."
     )
@@ -150,7 +153,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = "audit events"
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx"),
+            models.Index(fields=["actor_id", "-created_at"], name="audit_actor_created_idx"),
             # Whose logs were read: the events that name a user, newest first (AuditEventQuerySet.about_user).
             models.Index(
                 KeyTransform("user_id", "filters"),
@@ -164,18 +167,12 @@ class AuditEvent(models.Model):
                 condition=Q(filters__has_key="user_ref"),
             ),
         ]
+        # Append-only in the database itself: only the retention purge deletes, under pgtrigger.ignore.
+        triggers = [pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         who = self.actor_username or "anonymous"
         return f"{who} {self.action} {self.status_code or ''} at {self.created_at:%Y-%m-%d %H:%M:%S}".strip()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("audit events are append-only: an event cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("audit events are append-only: only the retention purge removes them")
 
 
 class RequestWindow(models.Model):
@@ -191,3 +188,15 @@ class RequestWindow(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.hits} in window {self.window_number}"
+
+
+class ApiToken(TokenProxy):
+    """An API token as the admin lists it: whose, when made, when it expires, and only the start of its key."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+
+    def __str__(self):
+        return f"{self.key[:TOKEN_KEY_SHOWN_LENGTH]}… of {self.user}"

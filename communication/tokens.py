@@ -1,4 +1,4 @@
-"""How long an API token authenticates, and which token a login or `drf_create_token` hands out."""
+"""How long an API token authenticates, which token a login or `drf_create_token` hands out, and when one ends."""
 
 from datetime import timedelta
 
@@ -36,3 +36,33 @@ def token_to_hand_out(user):
             token.delete()
             token = Token.objects.create(user=user)
     return token
+
+
+def expiry_of(token):
+    """When `token` stops authenticating; None when tokens never expire."""
+    max_age = token_max_age()
+    return None if max_age is None else token.created + max_age
+
+
+# A change of any of these ends the user's tokens: a new password, a deactivation, the loss of staff status.
+CREDENTIAL_FIELDS = ("password", "is_active", "is_staff")
+
+
+def note_credential_change(sender, instance, update_fields=None, **kwargs):
+    """pre_save of a user: remember whether this save changes what a token was handed out on."""
+    instance.ends_tokens = False
+    if instance.pk is None or (update_fields is not None and not set(update_fields) & set(CREDENTIAL_FIELDS)):
+        return
+    before = sender._default_manager.filter(pk=instance.pk).values(*CREDENTIAL_FIELDS).first()
+    if before is not None:
+        instance.ends_tokens = (
+            before["password"] != instance.password
+            or (before["is_active"] and not instance.is_active)
+            or (before["is_staff"] and not instance.is_staff)
+        )
+
+
+def end_tokens_after_credential_change(sender, instance, **kwargs):
+    """post_save of a user: a token handed out on the old password or status authenticates no more."""
+    if getattr(instance, "ends_tokens", False):
+        Token.objects.filter(user=instance).delete()

@@ -209,11 +209,11 @@ def test_export_is_audited_as_an_export_with_masked_filters_and_row_count(make_l
 
     assert list(
         AuditEvent.objects.values(
-            "actor", "actor_username", "action", "status_code", "filters", "total", "client_ip", "user_agent"
+            "actor_id", "actor_username", "action", "status_code", "filters", "total", "client_ip", "user_agent"
         )
     ) == [
         {
-            "actor": staff_reader.pk,
+            "actor_id": staff_reader.pk,
             "actor_username": "reader",
             "action": "export",
             "status_code": 200,

@@ -47,7 +47,7 @@ def api_total(client):
 
 
 def audit_events():
-    return list(AuditEvent.objects.values("actor", "actor_username", "action", "status_code", "filters", "total"))
+    return list(AuditEvent.objects.values("actor_id", "actor_username", "action", "status_code", "filters", "total"))
 
 
 def stop_after_first_batch(real_delete_in_batches):
@@ -201,9 +201,18 @@ def test_purge_audit_deletes_events_older_than_the_audit_retention(db, settings)
 def test_purge_audit_dry_run_deletes_nothing(db):
     AuditEvent.objects.create(actor_username="old", created_at=days_old(800))
 
-    assert run("purge_audit", "--older-than", "2w", "--dry-run") == (
-        "Would delete 1 audit events created before 2026-11-13T12:00:00Z (dry run)."
+    assert run("purge_audit", "--older-than", "400d", "--dry-run") == (
+        "Would delete 1 audit events created before 2025-10-23T12:00:00Z (dry run)."
     )
+    assert AuditEvent.objects.count() == 1
+
+
+def test_purge_audit_never_deletes_events_younger_than_the_audit_retention(db, settings):
+    settings.AUDIT_RETENTION_DAYS = 365
+    AuditEvent.objects.create(actor_username="recent", created_at=days_old(30))
+
+    with pytest.raises(CommandError, match="audit events are kept 365 days .* 2w is shorter"):
+        run("purge_audit", "--older-than", "2w")
     assert AuditEvent.objects.count() == 1
 
 
@@ -245,7 +254,7 @@ def test_erasure_is_audited_with_the_operator_and_count_but_not_the_user_id(make
 
     assert audit_events() == [
         {
-            "actor": operator.pk,
+            "actor_id": operator.pk,
             "actor_username": "dpo",
             "action": "erase",
             "status_code": None,
@@ -263,7 +272,7 @@ def test_erasure_without_actor_is_audited_as_the_os_user(make_log):
 
     assert audit_events() == [
         {
-            "actor": None,
+            "actor_id": None,
             "actor_username": f"os:{getpass.getuser()}",
             "action": "erase",
             "status_code": None,
@@ -370,7 +379,7 @@ def test_export_user_logs_is_audited_with_the_operator_and_count(make_log, make_
 
     assert audit_events() == [
         {
-            "actor": operator.pk,
+            "actor_id": operator.pk,
             "actor_username": "dpo",
             "action": "user_export",
             "status_code": None,

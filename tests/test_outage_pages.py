@@ -1,4 +1,5 @@
-"""Pages outside the API answer a 503 page with Retry-After when the database cannot be reached, never a 500."""
+"""Pages answer a 503 with Retry-After when the database cannot be reached, never a 500: the JSON envelope under
+the app's admin, a page elsewhere."""
 
 import pytest
 from django.contrib.auth import forms as auth_forms
@@ -25,11 +26,17 @@ def assert_unavailable_page(response):
 
 
 @pytest.mark.parametrize("error_class", [OperationalError, InterfaceError])
-def test_an_admin_page_whose_database_is_unreachable_answers_503(client, staff_reader, monkeypatch, error_class):
+def test_an_admin_page_of_logs_whose_database_is_unreachable_answers_the_503_envelope(
+    client, staff_reader, monkeypatch, error_class
+):
     client.force_login(staff_reader)
     monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(error_class))
 
-    assert_unavailable_page(client.get(ADMIN_LOGS_URL))
+    response = client.get(ADMIN_LOGS_URL)
+
+    assert (response.status_code, response["Retry-After"], response["Content-Type"]) == (503, "5", "application/json")
+    assert response.json()["message"] == "the database is unavailable or too slow; retry later"
+    assert "10.20.30.40" not in response.content.decode()
 
 
 def test_logging_in_while_the_database_is_unreachable_answers_503(client, db, monkeypatch, caplog):
@@ -48,4 +55,5 @@ def test_other_database_errors_stay_server_errors(client, staff_reader, monkeypa
     client.force_login(staff_reader)
     monkeypatch.setattr(CommunicationLogAdmin, "get_queryset", unreachable(DatabaseError))
 
-    assert client.get(ADMIN_LOGS_URL).status_code == 500
+    response = client.get(ADMIN_LOGS_URL)
+    assert (response.status_code, response.json()["message"]) == (500, "internal server error")
