@@ -5,7 +5,6 @@ import json
 from functools import partial
 
 from django.contrib import admin
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.auth import get_user_model

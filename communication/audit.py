@@ -5,9 +5,9 @@ import ipaddress
 import logging
 from contextlib import nullcontext
 
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone

@@ -23,9 +23,9 @@ def recorded_read(reader_client, make_log):
     [f"UPDATE {TABLE} SET status_code = 500", f"DELETE FROM {TABLE}", f"UPDATE {TABLE} SET actor_id = NULL"],
 )
 def test_sql_that_changes_or_deletes_an_audit_event_is_refused_by_the_database(recorded_read, statement):
-    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    refused = pytest.raises(DatabaseError, match="Cannot update or delete")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
 
     assert AuditEvent.objects.get().status_code == 200
 
