@@ -53,6 +53,8 @@ def note_credential_change(sender, instance, update_fields=None, **kwargs):
     instance.ends_tokens = False
     if instance.pk is None or (update_fields is not None and not set(update_fields) & set(CREDENTIAL_FIELDS)):
         return
+    if is_password_hash_upgrade(instance, update_fields):
+        return
     before = sender._default_manager.filter(pk=instance.pk).values(*CREDENTIAL_FIELDS).first()
     if before is not None:
         instance.ends_tokens = (
@@ -60,6 +62,11 @@ def note_credential_change(sender, instance, update_fields=None, **kwargs):
             or (before["is_active"] and not instance.is_active)
             or (before["is_staff"] and not instance.is_staff)
         )
+
+
+def is_password_hash_upgrade(user, update_fields):
+    """Django re-hashes a password with a newer hasher at login: the same password, which ends nothing."""
+    return update_fields is not None and set(update_fields) == {"password"} and user._password is None
 
 
 def end_tokens_after_credential_change(sender, instance, **kwargs):

@@ -273,3 +273,37 @@ def test_who_read_one_users_logs_is_found_through_its_index(reads_of_alice_and_b
 
     assert "audit_subject_created_idx" in plan
     assert "audit_erasure_ref_idx" in plan
+
+
+def test_a_logs_history_page_is_recorded_as_a_view_of_that_log(admin_reader, staff_reader, logs):
+    response = admin_reader.get(f"{ADMIN_LOGS_URL}{logs[2].pk}/history/")
+
+    assert response.status_code == 200
+    assert events() == [
+        {
+            "actor_id": staff_reader.pk,
+            "action": "admin_view",
+            "status_code": 200,
+            "filters": {"id": logs[2].pk, "user_id": "usr_bob", "view": "history"},
+            "total": 1,
+        }
+    ]
+
+
+def test_a_history_page_that_cannot_be_audited_is_refused_with_503(admin_reader, logs, audit_writes_fail):
+    response = admin_reader.get(f"{ADMIN_LOGS_URL}{logs[0].pk}/history/")
+
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert "usr_alice" not in response.content.decode()
+
+
+def test_an_audit_events_history_page_is_recorded_too(reads_of_alice_and_bob, make_user):
+    event = AuditEvent.objects.earliest("id")
+    officer = APIClient()
+    officer.force_login(make_user("officer", staff=True, superuser=True))
+
+    response = officer.get(f"{AUDIT_ADMIN_URL}{event.pk}/history/")
+
+    assert response.status_code == 200
+    latest = AuditEvent.objects.latest("id")
+    assert (latest.action, latest.filters) == ("audit_view", {"id": str(event.pk), "view": "history"})
