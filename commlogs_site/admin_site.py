@@ -2,11 +2,15 @@
 
 import logging
 import math
+from urllib.parse import unquote
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import QueryDict
 
 from commlogs_site.views import status_page
 from communication.audit import record_account_event
+from communication.masking import mask_personal_data
 from communication.models import AuditEvent
 from communication.throttling import login_wait_seconds
 
@@ -23,6 +27,8 @@ class CommlogsAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         """Django's login page; each attempt is counted, and recorded in the audit trail as the token
         endpoint's are: 200 let in, 400 refused (the form shown again), 429 throttled."""
+        request.GET = login_query(request.GET)
+        request.META["QUERY_STRING"] = request.GET.urlencode()
         if request.method != "POST":
             return super().login(request, extra_context)
         wait = login_wait_seconds(request)
@@ -68,3 +74,15 @@ class CommlogsAdminSite(admin.AdminSite):
                 user=request.user,
             )
         return response
+
+
+def login_query(query):
+    """What the login page reads of its query string, `next`, cut to its path when it holds a phone number or an
+    address, and left out when that path does: the page writes its query string into its form."""
+    kept = QueryDict(mutable=True)
+    target = query.get(REDIRECT_FIELD_NAME, "")
+    for candidate in (target, target.partition("?")[0]):
+        if candidate and mask_personal_data(unquote(candidate)) == unquote(candidate):
+            kept[REDIRECT_FIELD_NAME] = candidate
+            break
+    return kept

@@ -20,28 +20,35 @@ def is_api_path(path):
 
 
 class JsonErrorsOnApiRoutesMiddleware:
-    """Replace any non-DRF error page on an API route by the contract's JSON envelope."""
+    """Answer every error on an API route with the contract's JSON envelope, whatever wrote it: Django's own
+    pages, the admin's, or a DRF view rendering to another format (the schema's YAML, the docs' HTML). The
+    browsable API's page of an error stays: it shows the envelope to a browser that asked for HTML."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (
-            response.status_code >= 400
-            and is_api_path(request.path_info)
-            and not hasattr(response, "accepted_renderer")
-            and not response.get("Content-Type", "").startswith("application/json")
-        ):
-            status_code = response.status_code
-            json_response = error_response(status_code, message_for_status(status_code))
-            for header in ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID"):
-                if header in response:
-                    json_response[header] = response[header]
-            if status_code == 503 and "Retry-After" not in json_response:
-                json_response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return json_response
-        return response
+        if response.status_code < 400 or not is_api_path(request.path_info) or is_envelope(response):
+            return response
+        status_code = response.status_code
+        data = getattr(response, "data", None)
+        message = data.get("message") if isinstance(data, dict) else None
+        json_response = error_response(status_code, message or message_for_status(status_code))
+        for header in ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID"):
+            if header in response:
+                json_response[header] = response[header]
+        if status_code == 503 and "Retry-After" not in json_response:
+            json_response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return json_response
+
+
+def is_envelope(response):
+    """JSON, or the browsable API's HTML page of the envelope."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        return True
+    renderer = getattr(response, "accepted_renderer", None)
+    return renderer is not None and renderer.format == "api"
 
 
 class NeverCachedMiddleware:

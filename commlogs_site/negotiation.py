@@ -14,5 +14,5 @@ class JsonFallbackNegotiation(DefaultContentNegotiation):
         except NotAcceptable:
             return renderers[0], renderers[0].media_type
         except Http404:
-            formats = ", ".join(renderer.format for renderer in renderers)
+            formats = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
             raise ValidationError({"format": [f"must be one of {formats}"]}) from None

@@ -1,19 +1,17 @@
 """How responses are written: JSON by orjson, and DRF's browsable API taught the contract's envelope."""
 
-import re
-from urllib.parse import urlencode
+import copy
 
 import orjson
+from django.http import QueryDict
 from django.template import loader
-from django.utils.html import escape
 from rest_framework.pagination import _get_displayed_page_numbers, _get_page_links
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from communication.masking import mask_parameter
-
-# The request line DRF prints above the response: `<pre ...><b>GET</b> /path?query</pre>`.
-REQUEST_LINE = re.compile(r'(<div class="request-info"[^>]*>\s*<pre class="prettyprint"><b>[A-Z]+</b> )[^<]*(</pre>)')
+from communication.masking import mask_personal_data, mask_recipient
+from communication.models import RECIPIENT_REFERENCE
 
 # orjson's own formats for these differ from DRF's (times to the millisecond with `Z`), so they go to DRF.
 PASSED_TO_DRF = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -79,20 +77,39 @@ class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
             return super().get_filter_form([], view, request)
         return None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        html = super().render(data, accepted_media_type, renderer_context)
-        request = (renderer_context or {}).get("request")
-        if request is None or not request.query_params.get("recipient"):
-            return html
-        shown_query = urlencode(
-            [(name, mask_parameter(name, value)) for name, values in request.query_params.lists() for value in values],
-            safe="*,:@",
-        )
-        shown_line = escape(f"{request.path}?{shown_query}")
-        return REQUEST_LINE.sub(lambda match: f"{match[1]}{shown_line}{match[2]}", html, count=1)
-
     def get_context(self, data, accepted_media_type, renderer_context):
-        context = super().get_context(data, accepted_media_type, renderer_context)
+        """DRF's context, with every link, button, form and line of the page built from the request as it may be
+        shown."""
+        shown = request_as_shown(renderer_context["request"], renderer_context.get("view"), data)
+        context = super().get_context(data, accepted_media_type, {**renderer_context, "request": shown})
         if isinstance(data, dict) and isinstance(data.get("pagination"), dict) and data["pagination"]["total_pages"]:
-            context["paginator"] = EnvelopePageControls(renderer_context["request"], data["pagination"])
+            context["paginator"] = EnvelopePageControls(shown, data["pagination"])
         return context
+
+
+def request_as_shown(request, view, data):
+    """A copy of the request whose query string holds only what the view reads, with no recipient in it: a
+    `recipient` becomes `recipient-of:<id of a log on the page>`, or masked when the page lists none, and a
+    phone number or an address in any other value is masked."""
+    known = set(getattr(getattr(view, "filterset_class", None), "base_filters", ()))
+    paginator = getattr(view, "paginator", None)
+    if paginator is not None:
+        known |= {paginator.page_query_param, paginator.page_size_query_param}
+    known.add(api_settings.URL_FORMAT_OVERRIDE)
+    items = data.get("items") if isinstance(data, dict) else None
+    query = QueryDict(mutable=True)
+    for name, values in request.query_params.lists():
+        if name in known:
+            query.setlist(name, [shown_value(name, value, items) for value in values])
+    http_request = copy.copy(request._request)
+    http_request.GET = query
+    http_request.META = {**http_request.META, "QUERY_STRING": query.urlencode(safe="*,:@")}
+    shown = copy.copy(request)
+    shown._request = http_request
+    return shown
+
+
+def shown_value(name, value, items):
+    if name != "recipient" or value.startswith(RECIPIENT_REFERENCE):
+        return mask_personal_data(value)
+    return f"{RECIPIENT_REFERENCE}{items[0]['id']}" if items else mask_recipient(value)

@@ -5,12 +5,13 @@ import json
 from functools import partial
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -21,19 +22,18 @@ from rest_framework.authtoken.models import TokenProxy
 from communication.audit import audited_admin_read, masked_filters
 from communication.filters import has_control_characters
 from communication.masking import mask_personal_data, mask_recipient
-from communication.models import TOKEN_KEY_SHOWN_LENGTH, ApiToken, AuditEvent, CommunicationLog
+from communication.models import (
+    RECIPIENT_REFERENCE,
+    TOKEN_KEY_SHOWN_LENGTH,
+    ApiToken,
+    AuditEvent,
+    CommunicationLog,
+)
 from communication.tokens import expiry_of
 
 CONTENT_PREVIEW_LENGTH = 60
-# A search for a full recipient is redirected to `recipient-of:<log id>`, so the URL never holds the recipient.
-RECIPIENT_REFERENCE = "recipient-of:"
 # In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
 SUBJECT_SEARCH_PREFIX = "user:"
-
-
-def recipient_of(reference):
-    """The stored recipient of the log that a `recipient-of:` search term names, as a subquery."""
-    return CommunicationLog.objects.filter(id=reference.removeprefix(RECIPIENT_REFERENCE)).values("recipient")[:1]
 
 
 def refuse_control_characters(request):
@@ -115,10 +115,13 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
         return [name for name in request.GET if name not in offered]
 
     def list_page(self, request, extra_context):
-        """The list as Django renders it, unrecorded; the bad-lookup answer for a control character."""
+        """The list as Django renders it, unrecorded: after the refusal of a lookup it does not offer, the
+        bad-lookup answer for a control character, and the redirects that keep personal data out of its links."""
+        for name in self.refused_parameters(request):
+            raise DisallowedModelAdminLookup(f"Filtering by {name} not allowed")
         return (
             refuse_control_characters(request)
-            or self.search_redirect(request)
+            or self.query_redirect(request)
             or super().changelist_view(request, extra_context)
         )
 
@@ -143,14 +146,15 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
         """The search term as the audit trail keeps it: masked unless it names no one's recipient."""
         return mask_recipient(term) if term else term
 
-    def search_redirect(self, request):
-        """A search for what looks like a phone number or an address and matches nothing is sent on with it
-        masked, so that no link of the page carries it."""
-        term = request.GET.get(SEARCH_VAR, "").strip()
-        shown = mask_personal_data(term)
-        if shown == term or not self.has_view_or_change_permission(request):
+    def query_redirect(self, request):
+        """masked_query_redirect() for those who may see the list."""
+        if not self.has_view_or_change_permission(request):
             return None
-        return redirect_with_search(request, shown)
+        return masked_query_redirect(request, kept=self.kept_unmasked(request))
+
+    def kept_unmasked(self, request):
+        """The parameters a page may show as they are, even where they look like a phone number or an address."""
+        return ()
 
     def get_object(self, request, object_id, from_field=None):
         if has_control_characters(object_id):
@@ -161,6 +165,18 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
 def redirect_with_search(request, term):
     params = request.GET.copy()
     params[SEARCH_VAR] = term
+    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+
+
+def masked_query_redirect(request, kept=()):
+    """A list's query string whose values hold a phone number or an address, sent on with them masked, so that no
+    link, form or search box of the page writes one back; None when there is none. `kept` are left as they are."""
+    params = request.GET.copy()
+    for name, values in request.GET.lists():
+        if name not in kept:
+            params.setlist(name, [mask_personal_data(value) for value in values])
+    if params == request.GET:
+        return None
     return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
 
@@ -191,7 +207,8 @@ class LogChangeList(CappedCountChangeList):
     def get_results(self, request):
         super().get_results(request)
         if self.query.startswith(RECIPIENT_REFERENCE):
-            self.shown_query = mask_recipient(recipient_of(self.query).values_list("recipient", flat=True).first())
+            found = CommunicationLog.objects.sent_to(self.query).values_list("recipient", flat=True).first()
+            self.shown_query = mask_recipient(found)
         elif not any(self.query in (log.id, log.user_id) for log in self.result_list):
             self.shown_query = mask_recipient(self.query)
 
@@ -282,21 +299,21 @@ class CommunicationLogAdmin(AuditedReadOnlyAdmin):
             return {"user_id": term}
         return {}
 
-    def search_redirect(self, request):
+    def query_redirect(self, request):
         """A search for a full recipient, sent on to `recipient-of:<log id>` so the URL never holds it."""
         term = request.GET.get(SEARCH_VAR, "").strip()
         if term and not term.startswith(RECIPIENT_REFERENCE) and self.has_view_or_change_permission(request):
             log_id = CommunicationLog.objects.filter(recipient=term).values_list("id", flat=True).first()
             if log_id is not None:
                 return redirect_with_search(request, RECIPIENT_REFERENCE + log_id)
-        return super().search_redirect(request)
+        return super().query_redirect(request)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
             return queryset, False
         if term.startswith(RECIPIENT_REFERENCE):
-            return queryset.filter(recipient=Subquery(recipient_of(term))), False
+            return queryset.sent_to(term), False
         return queryset.filter(Q(id=term) | Q(user_id=term) | Q(recipient=term)), False
 
     @admin.display(description="recipient")
@@ -405,12 +422,10 @@ class AuditEventAdmin(AuditedReadOnlyAdmin):
             return term
         return mask_recipient(term)
 
-    def search_redirect(self, request):
-        """As for any list, unless the term is the username of a staff member."""
+    def kept_unmasked(self, request):
+        """The search, when it is the username of a staff member."""
         term = request.GET.get(SEARCH_VAR, "").strip()
-        if term and get_user_model().objects.filter(username=term).exists():
-            return None
-        return super().search_redirect(request)
+        return (SEARCH_VAR,) if term and get_user_model().objects.filter(username=term).exists() else ()
 
     def get_search_results(self, request, queryset, search_term):
         """Whose logs (`user:<id>`), a client IP, or a staff member: the actor's key when the user still
@@ -440,6 +455,9 @@ class ApiTokenAdmin(TokenAdmin):
 
     list_display = ["user", "key_start", "created", "expires"]
     fields = readonly_fields = ["user", "key_start", "created", "expires"]
+
+    def changelist_view(self, request, extra_context=None):
+        return masked_query_redirect(request) or super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

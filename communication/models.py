@@ -7,7 +7,7 @@ import secrets
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from rest_framework.authtoken.models import TokenProxy
@@ -42,6 +42,20 @@ CONTRACT_FIELDS = (
 )
 
 
+# `recipient-of:<log id>` names the recipient of that log without writing it out: what a page or a URL may
+# carry in place of a full recipient.
+RECIPIENT_REFERENCE = "recipient-of:"
+
+
+class CommunicationLogQuerySet(models.QuerySet):
+    def sent_to(self, recipient):
+        """Logs sent to `recipient`, given in full or as `recipient-of:<log id>`."""
+        if recipient.startswith(RECIPIENT_REFERENCE):
+            log_id = recipient.removeprefix(RECIPIENT_REFERENCE)
+            return self.filter(recipient=Subquery(CommunicationLog.objects.filter(id=log_id).values("recipient")[:1]))
+        return self.filter(recipient=recipient)
+
+
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
@@ -72,6 +86,8 @@ class CommunicationLog(models.Model):
     sent_at = models.DateTimeField("sent at", null=True, blank=True)
     created_at = models.DateTimeField("created at", default=timezone.now)
     updated_at = models.DateTimeField("updated at", default=timezone.now)
+
+    objects = CommunicationLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = "communication log"

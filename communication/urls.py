@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from commlogs_site.views import api_not_found
+from communication.docs import RedocView, SchemaView, SwaggerView
 from communication.exports import CommunicationLogExportView
 from communication.views import CommunicationLogListView, TokenView
 
@@ -13,4 +14,7 @@ urlpatterns = [
     re_path(r"^admin/communication/logs/.+$", api_not_found),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/auth/token", TokenView.as_view(), name="api-token-no-slash"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(), name="swagger-ui"),
+    path("api/redoc/", RedocView.as_view(), name="redoc"),
 ]

@@ -1,6 +1,7 @@
 """The browsable API: HTML only when a browser asks, the envelope masked, a full filter form and page links."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.utils.html import strip_tags
@@ -122,10 +123,68 @@ def test_anonymous_browser_is_offered_the_admin_login(client, db):
     assert f'href="/admin/login/?next={LOGS_URL}%3Fchannel%3Dsms"' in response.content.decode()
 
 
-def test_request_line_shows_a_recipient_filter_masked(browser, make_log):
-    make_log(recipient=FULL_PHONE)
+def test_request_line_shows_a_recipient_filter_as_a_reference_to_a_listed_log(browser, make_log):
+    log = make_log(recipient=FULL_PHONE)
     response = browser.get(LOGS_URL, {"recipient": FULL_PHONE, "channel": "sms"})
     page = response.content.decode()
     request_line = re.search(r'<div class="request-info".*?</pre>', page, re.S)[0]
-    assert strip_tags(request_line).split() == ["GET", f"{LOGS_URL}?recipient=138****8000&amp;channel=sms"]
-    assert FULL_PHONE not in strip_tags(page)
+    assert strip_tags(request_line).split() == [
+        "GET",
+        f"{LOGS_URL}?recipient=recipient-of:{log.pk}&amp;channel=sms",
+    ]
+    assert FULL_PHONE not in page
+
+
+def test_a_recipient_no_log_has_is_shown_masked(browser, make_log):
+    make_log()
+    page = browser.get(LOGS_URL, {"recipient": "13900139000"}).content.decode()
+    assert "13900139000" not in page
+    assert "recipient=139****9000" in page
+
+
+def test_the_page_links_of_a_recipient_search_page_through_the_same_logs(browser, make_log):
+    for _ in range(3):
+        make_log(recipient=FULL_PHONE)
+    make_log(recipient="13900139000")
+    first = browser.get(LOGS_URL, {"recipient": FULL_PHONE, "page_size": 2})
+    next_link = re.search(r'<a href="([^"]*page=2[^"]*)"', first.content.decode())[1].replace("&amp;", "&")
+    assert FULL_PHONE not in next_link
+    second = browser.get(f"{next_link}&format=json")
+    assert second.json()["pagination"] == {
+        "page": 2,
+        "page_size": 2,
+        "total": 3,
+        "total_pages": 2,
+        "has_next": False,
+        "has_prev": True,
+    }
+
+
+RECIPIENTS = [FULL_PHONE, "alice@example.com", "fcm:d9YxP0aQ3zLk8sVn2Tq7WmB1cR5uE6oQm2"]
+
+
+@pytest.mark.parametrize("recipient", RECIPIENTS)
+@pytest.mark.parametrize(
+    ("who", "extra", "status"),
+    [
+        ("reader", {}, 200),
+        ("reader", {"channel": "email"}, 200),
+        ("reader", {"channel": "fax"}, 400),
+        ("reader", {"page": "0"}, 400),
+        ("anonymous", {}, 401),
+        ("clerk", {}, 403),
+    ],
+)
+def test_no_browsable_page_shows_a_full_recipient_anywhere(client, make_user, make_log, who, extra, status, recipient):
+    make_log(recipient=recipient)
+    if who != "anonymous":
+        client.force_login(make_user(who, staff=True, can_view_logs=who == "reader"))
+    query = {"recipient": recipient, "Recipient": recipient, "unknown": recipient, **extra}
+
+    response = client.get(LOGS_URL, query, HTTP_ACCEPT=BROWSER_ACCEPT)
+
+    assert (response.status_code, response["Content-Type"]) == (status, "text/html; charset=utf-8")
+    page = response.content.decode()
+    assert recipient not in page
+    assert quote(recipient) not in page
+    assert quote(recipient, safe="") not in page
