@@ -4,6 +4,7 @@ Every variable is listed in the README's configuration table. The defaults are s
 production; `make run` sets what the local demo needs.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,14 +21,16 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-debug-only-key" if D
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    # Django's admin on our site, whose login is rate limited (commlogs_site/admin_site.py).
-    "commlogs_site.apps.CommlogsAdminConfig",
+    # Django's admin, on the service's own admin site (communication/admin_site.py).
+    "communication.apps.CommlogsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Ahead of the app, whose login events need to know whether django-axes locked an attempt out.
+    "axes",
     # Ahead of DRF's authtoken, so that its `drf_create_token` command hands out tokens that have not expired.
     "communication",
     "rest_framework.authtoken",
@@ -51,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "commlogs_site.middleware.DatabaseUnavailablePageMiddleware",
+    # Last, as django-axes asks: it answers a locked-out admin login with AXES_LOCKOUT_CALLABLE.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "commlogs_site.urls"
@@ -101,8 +106,12 @@ AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Django's ModelBackend, reading a staff member's permissions in one statement (communication/auth_backends.py).
-AUTHENTICATION_BACKENDS = ["communication.auth_backends.ModelBackendWithOneQueryPermissions"]
+# django-axes refuses a locked-out login before Django's ModelBackend checks the password; the ModelBackend reads a
+# staff member's permissions in one statement (communication/auth_backends.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "communication.auth_backends.ModelBackendWithOneQueryPermissions",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -171,12 +180,25 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "commlogs_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "logs": env.str("DJANGO_THROTTLE_LOGS", default="600/min"),
-        "token_ip": env.str("DJANGO_THROTTLE_TOKEN_IP", default="20/min"),
-        "token_username": env.str("DJANGO_THROTTLE_TOKEN_USERNAME", default="20/min"),
     },
+    "DEFAULT_PARSER_CLASSES": ["communication.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser"],
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Failed logins, at the token endpoint and the admin's form alike, counted per client IP and per username in the
+# cache (django-axes): past the limit, both are locked out until no failure has come for the cool-off time.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_CALLABLE = "communication.accounts.counted_username"
+AXES_CLIENT_IP_CALLABLE = "communication.audit.client_ip_of"
+AXES_CLIENT_STR_CALLABLE = "communication.accounts.client_without_username"
+AXES_LOCKOUT_CALLABLE = "communication.accounts.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "commlogs: communication log API",

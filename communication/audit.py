@@ -6,7 +6,6 @@ import logging
 from contextlib import nullcontext
 
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
@@ -17,10 +16,9 @@ from rest_framework.throttling import BaseThrottle
 
 from commlogs_site.envelope import error_response
 from commlogs_site.errors import RETRY_AFTER_SECONDS, ServiceUnavailable
-from communication.filters import has_control_characters, is_control_character
+from communication.filters import is_control_character
 from communication.masking import mask_parameter, mask_personal_data, mask_recipient
 from communication.models import AuditEvent
-from communication.throttling import attempted_username
 
 logger = logging.getLogger("commlogs.audit")
 
@@ -137,20 +135,11 @@ def found_database_unreachable(response):
 
 def record_account_event(request, *, action, door, status_code, user=None):
     """Record a login attempt, a logout or a password change at `door` ("token" or "admin"): 200 done,
-    400 refused, 429 throttled.
+    400 refused, 429 locked out; `user` is the account it named, if any.
 
-    A refused attempt names the account it tried when that account exists; an unknown username is not
-    kept, as it may be a mistyped password. Not fail-closed: none of these hands over logs, and every
-    read with the session or token a login opens is recorded on its own.
+    Not fail-closed: none of these hands over logs, and every read with the session or token a login opens
+    is recorded on its own.
     """
-    if user is None:
-        username = attempted_username(request)
-        model = get_user_model()
-        known = username and not has_control_characters(username)
-        try:
-            user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if known else None
-        except DatabaseError:
-            user = None
     # Nobody rather than the request's user: a session may be open in the browser that tries another account.
     actor = user if user is not None else AnonymousUser()
     recorded_or_refused(request, action=action, status_code=status_code, filters={"via": door}, total=None, actor=actor)

@@ -191,21 +191,6 @@ class AuditEvent(models.Model):
         return f"{who} {self.action} {self.status_code or ''} at {self.created_at:%Y-%m-%d %H:%M:%S}".strip()
 
 
-class RequestWindow(models.Model):
-    """How many requests one client made in the current fixed throttle window; every worker shares it."""
-
-    key = models.CharField(primary_key=True, max_length=200)
-    window_number = models.BigIntegerField(help_text="Seconds since the epoch divided by the window's length.")
-    hits = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = "request window"
-        verbose_name_plural = "request windows"
-
-    def __str__(self):
-        return f"{self.key}: {self.hits} in window {self.window_number}"
-
-
 class ApiToken(TokenProxy):
     """An API token as the admin lists it: whose, when made, when it expires, and only the start of its key."""
 

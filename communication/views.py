@@ -1,20 +1,25 @@
 """The logs API: `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
 
 from django.conf import settings
-from rest_framework import generics
-from rest_framework.authtoken.views import ObtainAuthToken
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from commlogs_site.database import cap_statement_time
-from communication.audit import AuditedReadMixin, found_database_unreachable, record_account_event
-from communication.filters import LogFilterBackend, LogFilterSet
-from communication.models import AuditEvent, CommunicationLog
+from communication.accounts import USERNAME_MAX_LENGTH, LoginLockedOut, is_locked_out, username_as_text
+from communication.audit import AuditedReadMixin
+from communication.filters import LogFilterBackend, LogFilterSet, has_control_characters
+from communication.models import CommunicationLog
 from communication.pagination import LogPagination
+from communication.parsers import BoundedJSONParser
 from communication.permissions import CanViewCommunicationLogs
 from communication.schema import list_logs_schema, token_schema
 from communication.serializers import CommunicationLogSerializer
-from communication.throttling import LOGIN_THROTTLES, LogsUserThrottle
+from communication.throttling import LogsUserThrottle
 from communication.tokens import token_to_hand_out
 
 
@@ -41,29 +46,60 @@ class CommunicationLogListView(LogReadView, generics.ListAPIView):
     pagination_class = LogPagination
 
 
+class CredentialField(serializers.CharField):
+    """A username or password: a string of valid text, never another JSON type."""
+
+    default_error_messages = {
+        "null": "must be a string",
+        "not_text": "must be a string",
+        "not_valid_text": "must be valid text",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        if any("\ud800" <= character <= "\udfff" for character in data):
+            self.fail("not_valid_text")
+        return super().to_internal_value(data)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    """What frontends log in with."""
+
+    username = CredentialField(max_length=USERNAME_MAX_LENGTH)
+    password = CredentialField(trim_whitespace=False, style={"input_type": "password"})
+
+    def validate_username(self, value):
+        if has_control_characters(value):
+            raise serializers.ValidationError("must not contain control characters")
+        return value
+
+
 @token_schema
-class TokenView(ObtainAuthToken):
+class TokenView(generics.GenericAPIView):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 
+    serializer_class = CredentialsSerializer
+    parser_classes = [BoundedJSONParser, FormParser]
     authentication_classes = []
     permission_classes = []
-    throttle_classes = LOGIN_THROTTLES
 
     def post(self, request, *args, **kwargs):
-        """DRF's login, handing out a token that has not expired (communication/tokens.py)."""
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.logged_in = serializer.validated_data["user"]
-        return Response({"token": token_to_hand_out(self.logged_in).key})
+        """A token that has not expired for good credentials (communication/tokens.py); every failure counts
+        against the client's and the account's login limit, whatever shape the credentials came in."""
+        credentials = self.get_serializer(data=request.data)
+        if not credentials.is_valid():
+            attempted = username_as_text(request.data.get("username")) if hasattr(request.data, "get") else None
+            user_login_failed.send(sender=type(self), credentials={"username": attempted}, request=request)
+            self.raise_if_locked_out(request)
+            raise ValidationError(credentials.errors)
+        user = authenticate(request=request, **credentials.validated_data)
+        self.raise_if_locked_out(request)
+        if user is None:
+            raise ValidationError("Unable to log in with provided credentials.")
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        return Response({"token": token_to_hand_out(user).key})
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        """Every attempt, let in, refused or throttled, is recorded in the audit trail."""
-        if request.method == "POST" and not found_database_unreachable(response):
-            record_account_event(
-                request,
-                action=AuditEvent.Action.LOGIN,
-                door="token",
-                status_code=response.status_code,
-                user=getattr(self, "logged_in", None),
-            )
-        return super().finalize_response(request, response, *args, **kwargs)
+    def raise_if_locked_out(self, request):
+        if is_locked_out(request):
+            raise LoginLockedOut()

@@ -189,8 +189,8 @@ class TestCreatedRange:
         response = reader_client.get(LOGS_URL, {"created_after": "2026-04-14T09:59:59.5z"})
         assert item_ids(response) == ["log_day15", "log_day14"]
 
-    def test_time_without_offset_is_read_as_utc(self, reader_client, daily_logs):
-        response = reader_client.get(LOGS_URL, {"created_after": "2026-04-14T10:00:00"})
+    def test_a_space_may_stand_between_date_and_time_as_rfc_3339_allows(self, reader_client, daily_logs):
+        response = reader_client.get(LOGS_URL, {"created_after": "2026-04-14 10:00:00Z"})
         assert item_ids(response) == ["log_day15", "log_day14"]
 
     def test_inverted_range_is_empty_not_an_error(self, reader_client, daily_logs):
@@ -215,6 +215,24 @@ class TestCreatedRange:
             "\n",
             "2026-04-15\x85",
             "2" * 10_000,
+            "2026-04-14T10:00:00",
+            "2026-W49",
+            "2026-W49-1",
+            "20261130",
+            "20261130T100000Z",
+            "2026-334",
+            "2026-11",
+            "2026",
+            "2026-11-30T10:00Z",
+            "2026-11-30T10:00:00.Z",
+            "2026-11-30T10:00:00+0800",
+            "2026-11-30T10:00:00+08",
+            "2026-11-30T10:00:00+08:60",
+            "2026-11-30T10:00:60Z",
+            "2026-11-30T24:00:00Z",
+            "2026-11-30T10:00:00,5Z",
+            "\uff12\uff10\uff12\uff16-\uff11\uff11-\uff13\uff10",
+            "+2026-11-30",
         ],
     )
     @pytest.mark.parametrize("name", ["created_after", "created_before"])

@@ -93,8 +93,8 @@ def test_no_recipient_content_token_or_password_in_any_log_line_or_error_message
         client.get(f"{LOGS_URL}/{PHONE}"),
         client.get(f"/api/{EMAIL}"),
         client.get(f"{LOGS_URL}/{PUSH_TOKEN}"),
-        APIClient().post("/api/auth/token/", {"username": staff_reader.username, "password": PASSWORD}),
-        APIClient().post("/api/auth/token/", {"username": EMAIL, "password": PASSWORD}),
+        APIClient().post("/api/auth/token/", {"username": staff_reader.username, "password": PASSWORD}, format="json"),
+        APIClient().post("/api/auth/token/", {"username": EMAIL, "password": PASSWORD}, format="json"),
         APIClient(HTTP_AUTHORIZATION=f"Bearer {token[:-1]}x").get(LOGS_URL),
     ]
 

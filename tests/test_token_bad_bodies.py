@@ -1,0 +1,51 @@
+"""Whatever body is posted to the token endpoint, the answer is a 4xx envelope, never a 500."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import TOKEN_URL
+
+DEEP = 100_000
+BAD_BODIES = [
+    ("[" * DEEP + "]" * DEEP, "application/json"),
+    ('{"username": ' + "[" * DEEP + "]" * DEEP + ', "password": "x"}', "application/json"),
+    ('{"username": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}", "application/json"),
+    ('{"username": "\\ud800", "password": "x"}', "application/json"),
+    ('{"username": "reader", "password": "\\udfff"}', "application/json"),
+    ('{"username": "re\\u0000ader", "password": "x"}', "application/json"),
+    ('{"username": NaN, "password": "x"}', "application/json"),
+    ('{"username": 1e999, "password": "x"}', "application/json"),
+    ('{"username": "reader", "password": "x"', "application/json"),
+    (b'{"username": "\xff\xfe", "password": "x"}', "application/json"),
+    ("", "application/json"),
+    ("null", "application/json"),
+    ('"reader"', "application/json"),
+    ("username=reader&password=x&" * 2000, "application/x-www-form-urlencoded"),
+    ("username=%ff%fe&password=x", "application/x-www-form-urlencoded"),
+    ("username=re%00ader&password=x", "application/x-www-form-urlencoded"),
+    ('{"username": "' + "x" * 3_000_000 + '", "password": "x"}', "application/json"),
+    ("--b\r\nContent-Disposition: form-data; name=username\r\n\r\nreader\r\n--b--", "multipart/form-data; boundary=b"),
+    ("<xml/>", "application/xml"),
+    ('{"username": "reader", "password": "x"}', "application/json; charset=utf-16"),
+    ('{"username": "reader", "password": "x"}', "application/json; charset=nonsense"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), BAD_BODIES, ids=range(len(BAD_BODIES)))
+def test_a_malformed_or_hostile_body_gets_a_4xx_envelope(staff_reader, body, content_type):
+    response = APIClient().generic("POST", TOKEN_URL, body, content_type=content_type)
+
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"code", "message", "timestamp"}
+
+
+@pytest.mark.parametrize("username", [123, 1.5, True, None, [], ["reader"], {"name": "reader"}, 10**30])
+def test_a_username_that_is_not_a_string_is_a_400(staff_reader, username):
+    body = json.dumps({"username": username, "password": "correct-horse-battery"})
+
+    response = APIClient().generic("POST", TOKEN_URL, body, content_type="application/json")
+
+    assert (response.status_code, response.json()["message"]) == (400, "username: must be a string")
