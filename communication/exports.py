@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import re
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -27,9 +26,8 @@ CHUNK_ROWS = 2000
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Without a byte-order mark, Excel opens UTF-8 as the local code page and garbles non-ASCII text.
 UTF8_BOM = "\ufeff"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Digits, spaces and `*+-().` cannot make a function call, a cell reference or a DDE link.
-HARMLESS_NUMBER = re.compile(r"[0-9 *+\-().]*")
+# OWASP's list of what starts a formula, their full-width forms, and a line feed, which some importers trim.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 class UserExportSerializer(CommunicationLogSerializer):
@@ -39,10 +37,8 @@ class UserExportSerializer(CommunicationLogSerializer):
 
 
 def spreadsheet_safe(value):
-    """Prefix `'` to a cell a spreadsheet would run as a formula (OWASP CSV injection); numbers stay as they are."""
-    if value.startswith(FORMULA_TRIGGERS) and not HARMLESS_NUMBER.fullmatch(value):
-        return f"'{value}"
-    return value
+    """Prefix `'` to every cell a spreadsheet could run as a formula (OWASP CSV injection), even after spaces."""
+    return f"'{value}" if value.lstrip(" ").startswith(FORMULA_TRIGGERS) else value
 
 
 def log_rows(queryset, serializer):

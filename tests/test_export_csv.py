@@ -84,8 +84,8 @@ def test_export_rows_are_the_api_items_in_the_same_order_and_masking(make_log, r
     items = reader_client.get(LOGS_URL, {"page_size": 100}).json()["items"]
     rows = csv_rows(reader_client.get(EXPORT_URL))
 
-    assert rows[1:] == [[item[key] for key in ITEM_KEYS] for item in items]
-    assert [row[6] for row in rows[1:]] == ["+86****8000", "fcm:****fQm2", "b***@example.org", "****"]
+    assert rows[1:] == [[spreadsheet_safe(item[key]) for key in ITEM_KEYS] for item in items]
+    assert [row[6] for row in rows[1:]] == ["'+86****8000", "fcm:****fQm2", "b***@example.org", "****"]
 
 
 def test_export_takes_the_same_filters_as_the_list(make_log, reader_client):
@@ -230,7 +230,7 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(make_log, 
 
     row = csv_rows(reader_client.get(EXPORT_URL))[1]
 
-    assert (row[6], row[7], row[9]) == ("+86****8000", '\'=HYPERLINK("http://evil.example","click")', "'@SUM(A1)")
+    assert (row[6], row[7], row[9]) == ("'+86****8000", '\'=HYPERLINK("http://evil.example","click")', "'@SUM(A1)")
 
 
 @pytest.mark.parametrize(
@@ -241,13 +241,18 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(make_log, 
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTAB", "'\tTAB"),
-        ("+86****8000", "+86****8000"),
-        ("-42", "-42"),
+        ("\r=1+1", "'\r=1+1"),
+        ("\n=1+1", "'\n=1+1"),
+        ("-2+3", "'-2+3"),
+        ("+86****8000", "'+86****8000"),
+        ("-42", "'-42"),
+        ("  =1+1", "'  =1+1"),
+        ("\uff1d1+1", "'\uff1d1+1"),
         ("plain text = fine", "plain text = fine"),
         ("", ""),
     ],
 )
-def test_spreadsheet_safe_quotes_formulas_but_not_numbers(value, shown):
+def test_spreadsheet_safe_quotes_every_cell_that_could_start_a_formula(value, shown):
     assert spreadsheet_safe(value) == shown
 
 
