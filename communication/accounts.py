@@ -19,6 +19,7 @@ from communication.audit import record_account_event
 from communication.filters import has_control_characters
 from communication.models import AuditEvent
 
+# What a failure is counted against is cut to this: a username is no longer.
 USERNAME_MAX_LENGTH = 150
 
 

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from commlogs_site.errors import STATUS_MESSAGES
 from communication.models import Channel, Status
 from communication.pagination import LogPagination
-from communication.serializers import CommunicationLogSerializer
+from communication.serializers import CommunicationLogSerializer, CredentialsSerializer
 
 EXAMPLE_TIMESTAMP = "2026-04-15T10:00:05Z"
 EXAMPLE_ITEM = {
@@ -181,13 +181,10 @@ def common_errors(allowed_methods):
 # The filters whose generated description is not what they accept, and the header of 429 and 503 answers;
 # shared by the list and its CSV export.
 def choice_list_parameter(name, label, choices):
-    """A comma-separated list of enum values, as `channel` and `status` take them.
-
-    `""` is among the items' values because the API skips an empty item (`status=failed,`, `status=,`).
-    """
+    """A comma-separated list of enum values, as `channel` and `status` take them."""
     return OpenApiParameter(
         name,
-        {"type": "array", "items": {"type": "string", "enum": [*choices.values, ""]}},
+        {"type": "array", "items": {"type": "string", "enum": list(choices.values)}},
         description=f"{label}: {', '.join(choices.values)}. {CHOICE_LIST_NOTE}",
         style="form",
         explode=False,
@@ -253,8 +250,10 @@ token_schema = extend_schema_view(
         description="Returns the user's token, creating it on first use. A token authenticates for "
         "`DJANGO_TOKEN_MAX_AGE_HOURS` (default 24) after it is made; once the user's token is past half of that, "
         "a new one replaces it, so a token handed out lasts at least half that time. "
-        "Throttled per client IP and per username.",
+        "Failed logins are limited per client IP and per username. The body may also be form-encoded "
+        "(`application/x-www-form-urlencoded`), with the same two fields.",
         tags=["Authentication"],
+        request={"application/json": CredentialsSerializer},
         parameters=[RETRY_AFTER_HEADER],
         responses={
             200: OpenApiResponse(

@@ -2,9 +2,11 @@
 
 import functools
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from commlogs_site.envelope import rfc3339
+from communication.filters import has_control_characters
 from communication.masking import mask_recipient
 from communication.models import CONTRACT_FIELDS, CommunicationLog
 
@@ -65,3 +67,32 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         if getattr(instance, "_fields", None) == self.field_names():
             return self.item_from_values(instance)
         return self.item_from_values(getattr(instance, name) for name in self.Meta.fields)
+
+
+class CredentialField(serializers.CharField):
+    """A username or password: a string of valid text, never another JSON type."""
+
+    default_error_messages = {
+        "null": "must be a string",
+        "not_text": "must be a string",
+        "not_valid_text": "must be valid text",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        if any("\ud800" <= character <= "\udfff" for character in data):
+            self.fail("not_valid_text")
+        return super().to_internal_value(data)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    """What frontends log in with."""
+
+    username = CredentialField(max_length=get_user_model()._meta.get_field("username").max_length)
+    password = CredentialField(trim_whitespace=False, style={"input_type": "password"})
+
+    def validate_username(self, value):
+        if has_control_characters(value):
+            raise serializers.ValidationError("must not contain control characters")
+        return value

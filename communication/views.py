@@ -3,22 +3,22 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from commlogs_site.database import cap_statement_time
-from communication.accounts import USERNAME_MAX_LENGTH, LoginLockedOut, is_locked_out, username_as_text
+from communication.accounts import LoginLockedOut, is_locked_out, username_as_text
 from communication.audit import AuditedReadMixin
-from communication.filters import LogFilterBackend, LogFilterSet, has_control_characters
+from communication.filters import LogFilterBackend, LogFilterSet
 from communication.models import CommunicationLog
 from communication.pagination import LogPagination
 from communication.parsers import BoundedJSONParser
 from communication.permissions import CanViewCommunicationLogs
 from communication.schema import list_logs_schema, token_schema
-from communication.serializers import CommunicationLogSerializer
+from communication.serializers import CommunicationLogSerializer, CredentialsSerializer
 from communication.throttling import LogsUserThrottle
 from communication.tokens import token_to_hand_out
 
@@ -44,35 +44,6 @@ class CommunicationLogListView(LogReadView, generics.ListAPIView):
     """Staff query the send logs of any user, newest first, filtered and paged."""
 
     pagination_class = LogPagination
-
-
-class CredentialField(serializers.CharField):
-    """A username or password: a string of valid text, never another JSON type."""
-
-    default_error_messages = {
-        "null": "must be a string",
-        "not_text": "must be a string",
-        "not_valid_text": "must be valid text",
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_text")
-        if any("\ud800" <= character <= "\udfff" for character in data):
-            self.fail("not_valid_text")
-        return super().to_internal_value(data)
-
-
-class CredentialsSerializer(serializers.Serializer):
-    """What frontends log in with."""
-
-    username = CredentialField(max_length=USERNAME_MAX_LENGTH)
-    password = CredentialField(trim_whitespace=False, style={"input_type": "password"})
-
-    def validate_username(self, value):
-        if has_control_characters(value):
-            raise serializers.ValidationError("must not contain control characters")
-        return value
 
 
 @token_schema
