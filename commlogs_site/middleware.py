@@ -4,6 +4,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.utils.cache import add_never_cache_headers
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from commlogs_site.envelope import error_response
 from commlogs_site.errors import RETRY_AFTER_SECONDS, message_for_status
@@ -92,3 +93,9 @@ class DatabaseUnavailablePageMiddleware:
             status=503,
             retry_after_seconds=RETRY_AFTER_SECONDS,
         )
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, keeping a file whose name holds its hash a year in caches (`immutable`), not ten."""
+
+    FOREVER = 365 * 24 * 60 * 60

@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "commlogs_site.request_log.RequestIdMiddleware",
     "commlogs_site.middleware.JsonErrorsOnApiRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "commlogs_site.middleware.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,16 +120,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Times in the admin as the API writes them (commlogs_site/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["commlogs_site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Whitenoise serves the collected files (admin, browsable API, Swagger UI, Redoc) compressed.
+# Whitenoise serves the collected files (admin, browsable API, Swagger UI, Redoc) compressed, under names that hold
+# a hash of their content, so that browsers may keep them a year.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Behind our own TLS: HSTS, redirect to HTTPS and secure cookies. Off for plain HTTP behind a proxy or locally.

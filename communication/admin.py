@@ -31,7 +31,7 @@ from communication.models import (
 )
 from communication.tokens import expiry_of
 
-CONTENT_PREVIEW_LENGTH = 60
+CONTENT_PREVIEW_LENGTH = 40
 # In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
 SUBJECT_SEARCH_PREFIX = "user:"
 

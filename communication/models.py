@@ -83,9 +83,9 @@ class CommunicationLog(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
     response = models.TextField(blank=True, default="", help_text="The provider's raw answer.")
-    sent_at = models.DateTimeField("sent at", null=True, blank=True)
-    created_at = models.DateTimeField("created at", default=timezone.now)
-    updated_at = models.DateTimeField("updated at", default=timezone.now)
+    sent_at = models.DateTimeField("sent (UTC)", null=True, blank=True)
+    created_at = models.DateTimeField("created (UTC)", default=timezone.now)
+    updated_at = models.DateTimeField("updated (UTC)", default=timezone.now)
 
     objects = CommunicationLogQuerySet.as_manager()
 
@@ -155,7 +155,7 @@ class AuditEvent(models.Model):
         "actor username", max_length=150, blank=True, default="", help_text="Kept after the user is deleted."
     )
     action = models.CharField(max_length=16, choices=Action.choices, default=Action.LIST)
-    created_at = models.DateTimeField("time", default=timezone.now, db_index=True)
+    created_at = models.DateTimeField("time (UTC)", default=timezone.now, db_index=True)
     status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
     filters = models.JSONField(default=dict, blank=True, help_text="A recipient filter is stored masked.")
     total = models.BigIntegerField(null=True, blank=True, help_text="Rows returned, exported or erased.")

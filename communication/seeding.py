@@ -7,7 +7,7 @@ from itertools import accumulate
 
 from django.db import connections, transaction
 
-from communication.models import CONTRACT_FIELDS, CommunicationLog, Status
+from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
 from communication.synthetic import CHANNEL_WEIGHTS, ERRORS, PROVIDERS, STATUS_WEIGHTS, TEMPLATES, LogGenerator
 
 # Distinct contents and provider answers drawn per template and per (provider, status).
@@ -62,7 +62,7 @@ class BatchLogGenerator:
         batch = []
         for user_number, channel, status, moment in zip(user_numbers, channels, statuses, moments, strict=True):
             user = users[user_number]
-            provider = rng.choice(PROVIDERS[channel])
+            provider = user.push_provider if channel == Channel.PUSH else rng.choice(PROVIDERS[channel])
             template_id, contents = rng.choice(self.templates[channel])
             created_at = datetime.fromtimestamp(int(moment), UTC)
             if status == Status.PENDING:

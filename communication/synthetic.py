@@ -53,6 +53,11 @@ class SyntheticUser:
     email: str
     device_token: str
 
+    @property
+    def push_provider(self):
+        """The provider that delivers to the user's device: `fcm` for an Android token, `apns` for an iOS one."""
+        return self.device_token.split(":", 1)[0]
+
     def recipient_for(self, channel):
         return {Channel.SMS: self.phone, Channel.EMAIL: self.email, Channel.PUSH: self.device_token}[channel]
 
@@ -76,8 +81,17 @@ class LogGenerator:
         phone = prefix + "".join(rng.choices("0123456789", k=digits))
         name = rng.choice(FIRST_NAMES)
         email = f"{name}{number}@{rng.choice(EMAIL_DOMAINS)}"
-        platform = rng.choice(["fcm", "apns"])
-        token = f"{platform}:" + "".join(rng.choices(TOKEN_ALPHABET, k=rng.randint(40, 64)))
+        if rng.random() < 0.5:
+            # An FCM registration token: an instance id, a colon, and a long base64url string.
+            token = (
+                "fcm:"
+                + "".join(rng.choices(TOKEN_ALPHABET, k=22))
+                + ":APA91b"
+                + "".join(rng.choices(TOKEN_ALPHABET, k=134))
+            )
+        else:
+            # An APNs device token: 32 bytes in hexadecimal.
+            token = f"apns:{rng.getrandbits(256):064x}"
         return SyntheticUser(f"usr_{number:06d}", rng.choice(TENANTS), phone, email, token)
 
     def log_id(self):
@@ -113,7 +127,7 @@ class LogGenerator:
         user = rng.choice(self.users)
         channel = rng.choices(self.channels, self.channel_weights)[0]
         status = rng.choices(self.statuses, self.status_weights)[0]
-        provider = rng.choice(PROVIDERS[channel])
+        provider = user.push_provider if channel == Channel.PUSH else rng.choice(PROVIDERS[channel])
         template_id, template = rng.choice(list(TEMPLATES[channel].items()))
         created_at = (self.now - timedelta(seconds=rng.randrange(self.span_seconds))).replace(microsecond=0)
         sent_at = None if status == Status.PENDING else created_at + timedelta(seconds=rng.randint(0, 90))

@@ -69,6 +69,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _static_files_without_collecting(settings):
+    """Pages name static files as they lie in the apps: hashed names need a `collectstatic` (tests/test_static.py)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def audit_writes_fail(monkeypatch):
     """Every audit write fails as a database error would."""

@@ -44,7 +44,7 @@ def test_list_shows_the_issue_columns_and_only_created_time_sorts(admin_reader, 
     response = admin_reader.get(ADMIN_LOGS_URL)
     headers = list(result_headers(response.context["cl"]))
     assert [str(header["text"]) for header in headers] == [
-        "created at",
+        "created (UTC)",
         "user id",
         "channel",
         "status",
@@ -54,9 +54,20 @@ def test_list_shows_the_issue_columns_and_only_created_time_sorts(admin_reader, 
         "tenant id",
         "content",
     ]
-    assert [str(header["text"]) for header in headers if header["sortable"]] == ["created at"]
-    assert "x" * 59 + "…" in visible_text(response)
-    assert "x" * 60 not in visible_text(response)
+    assert [str(header["text"]) for header in headers if header["sortable"]] == ["created (UTC)"]
+    assert "x" * 39 + "…" in visible_text(response)
+    assert "x" * 40 not in visible_text(response)
+
+
+def test_the_detail_shows_the_whole_content(admin_reader, make_log):
+    log = make_log(content="x" * 200)
+    assert "x" * 200 in visible_text(admin_reader.get(detail_url(log)))
+
+
+def test_times_are_written_to_the_second_and_said_to_be_utc(admin_reader, make_log):
+    log = make_log()
+    assert "2026-04-15 09:59:00" in visible_text(admin_reader.get(ADMIN_LOGS_URL))
+    assert "Created (UTC): 2026-04-15 09:59:00" in visible_text(admin_reader.get(detail_url(log)))
 
 
 def test_list_has_fifty_rows_a_page(admin_reader, make_log):
@@ -109,9 +120,9 @@ def test_detail_shows_every_field_with_the_recipient_masked(admin_reader, make_l
     text = visible_text(response)
     for label in (
         "Id",
-        "Created at",
-        "Updated at",
-        "Sent at",
+        "Created (UTC)",
+        "Updated (UTC)",
+        "Sent (UTC)",
         "Tenant id",
         "User id",
         "Channel",

@@ -80,13 +80,13 @@ def test_every_contract_parameter_is_documented_with_a_description(logs_operatio
     assert all(parameter["in"] == "query" and parameter["description"] for parameter in parameters.values())
 
 
-def test_enum_parameters_list_their_values_and_the_skipped_empty_item_as_a_comma_separated_array(logs_operation):
+def test_enum_parameters_list_their_values_and_no_empty_string_as_a_comma_separated_array(logs_operation):
     parameters = {parameter["name"]: parameter for parameter in logs_operation["parameters"]}
     assert parameters["channel"]["schema"] == {
         "type": "array",
-        "items": {"type": "string", "enum": ["sms", "email", "push", ""]},
+        "items": {"type": "string", "enum": ["sms", "email", "push"]},
     }
-    assert parameters["status"]["schema"]["items"]["enum"] == ["pending", "sent", "failed", "delivered", ""]
+    assert parameters["status"]["schema"]["items"]["enum"] == ["pending", "sent", "failed", "delivered"]
     assert (parameters["channel"]["style"], parameters["channel"]["explode"]) == ("form", False)
 
 

@@ -103,3 +103,16 @@ def test_a_load_leaves_the_counters_folded_and_their_delta_table_empty():
     assert (delta_rows, delta_bytes) == (0, 0)
     assert totals.count_logs(everything, {"status": ["failed"]}) == everything.filter(status="failed").count()
     assert totals.count_logs(everything, {}) == 41_000
+
+
+def test_push_logs_go_through_the_provider_of_the_devices_platform(db):
+    call_command("seed_logs", rows=400, users=50, seed=11, no_progress=True, stdout=StringIO())
+
+    push = CommunicationLog.objects.filter(channel="push").values_list("provider", "recipient")
+    assert push
+    for provider, token in push:
+        assert token.startswith(f"{provider}:")
+        if provider == "apns":
+            assert re.fullmatch(r"apns:[0-9a-f]{64}", token)
+        else:
+            assert re.fullmatch(r"fcm:[A-Za-z0-9_-]{22}:APA91b[A-Za-z0-9_-]{134}", token)

@@ -39,7 +39,8 @@ def main(base_url, token):
         client = importlib.import_module("commlogs_client").AuthenticatedClient(base_url=base_url, token=token)
         listing = importlib.import_module("commlogs_client.api.communication_logs.admin_communication_logs_list")
         page = listing.sync(client=client, page_size=5)
-        assert page is not None and page.code == 0 and len(page.items) == 5, page
+        if page is None or page.code != 0 or len(page.items) != 5:
+            raise SystemExit(f"the generated client read no page of logs: {page}")
         print(f"read a page of {len(page.items)} logs of {page.total} through it")
 
 

@@ -234,3 +234,47 @@ def test_compliance_sees_the_logins_and_its_own_looks_at_the_trail(page, make_us
     page.wait_for_url(re.compile(r"action__exact=audit_list"))
     looks = page.locator("#result_list tbody tr td.field-filters").all_inner_texts()
     assert looks == ['{"action__exact": "login"}', "-"]
+
+
+@pytest.fixture
+def fifty_long_logs():
+    now = timezone.now().replace(microsecond=0)
+    CommunicationLog.objects.bulk_create(
+        CommunicationLog(
+            id=f"log_{number:020x}",
+            user_id=f"usr_{number:012d}",
+            tenant_id="tnt_enterprise_customer_01",
+            template_id="tpl_password_reset_reminder",
+            channel="email",
+            provider="sendgrid",
+            recipient=f"someone.with.a.long.name{number}@example-company.com",
+            content="Hello, here is the long message body of a password reset email. " * 8,
+            status="delivered",
+            created_at=now - timedelta(minutes=number),
+        )
+        for number in range(50)
+    )
+
+
+def test_a_page_of_fifty_logs_fits_a_1400_pixel_screen_one_line_a_log(page, staff_reader, fifty_long_logs):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in_to_admin(page, "/admin/communication/communicationlog/")
+
+    width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    row_heights = page.locator("#result_list tbody tr").evaluate_all("rows => rows.map(row => row.offsetHeight)")
+
+    assert width <= 1400
+    assert len(row_heights) == 50
+    assert max(row_heights) < 40
+    assert height < 2600
+    assert page.locator("#site-name").inner_text() == "commlogs"
+    assert "(UTC)" in page.locator("#result_list thead").inner_text()
+
+
+def test_every_page_names_an_icon_the_server_serves(page, staff_reader, live_server):
+    log_in_to_admin(page, "/admin/")
+    for path in ["/admin/", "/admin/communication/logs", "/api/redoc/", "/"]:
+        page.goto(path)
+        icon = page.locator("link[rel=icon]").first.get_attribute("href")
+        assert page.request.get(icon).status == 200, path
+    assert page.request.get("/favicon.ico").status == 200
