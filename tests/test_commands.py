@@ -1,20 +1,15 @@
-"""Management commands of the demo: seed_demo_logs, create_demo_admin and serve_demo."""
+"""Management commands of the demo: seed_demo_logs and create_demo_admin."""
 
-import json
-import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.core.servers.basehttp import WSGIRequestHandler, get_internal_wsgi_application
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commlogs_site.server_errors import refusal_message
-from communication.management.commands.serve_demo import JSONErrorServer
 from communication.masking import mask_recipient
 from communication.models import CommunicationLog
-from tests.conftest import LOGS_URL, raw_http_answer
+from tests.conftest import LOGS_URL
 
 
 def run(*args, **options):
@@ -64,34 +59,3 @@ def test_create_demo_admin_refuses_with_debug_off(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="debug off"):
         run("create_demo_admin")
-
-
-def answer_of_demo_server(request_line):
-    """The status, headers and body with which serve_demo's server answers one raw request line."""
-    server = JSONErrorServer(("127.0.0.1", 0), WSGIRequestHandler)
-    server.set_app(get_internal_wsgi_application())
-    handling = threading.Thread(target=server.handle_request)
-    handling.start()
-    try:
-        return raw_http_answer(server.server_address[:2], request_line + b"\r\nHost: localhost\r\n\r\n")
-    finally:
-        handling.join(10)
-        server.server_close()
-
-
-@pytest.mark.parametrize(
-    ("request_line", "status"),
-    [
-        (b"GET /admin/communication/logs?tenant_id=" + b"a" * 100_000 + b" HTTP/1.1", 414),
-        (b"GET /admin/communication/logs ?page=1 HTTP/1.1", 400),
-    ],
-    ids=["request line over 64 KiB", "unparsable request line"],
-)
-def test_the_demo_server_answers_what_it_refuses_itself_with_the_json_envelope(request_line, status):
-    answered, headers, body = answer_of_demo_server(request_line)
-    assert answered == status
-    assert headers["content-type"] == "application/json"
-    envelope = json.loads(body)
-    assert envelope["code"] == status
-    assert envelope["message"] == refusal_message(status)
-    assert envelope["timestamp"].endswith("Z")
