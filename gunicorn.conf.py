@@ -12,7 +12,7 @@ max_requests_jitter = 500
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json_lines": {"()": "commlogs_site.request_log.JsonLinesFormatter"}},
+    "formatters": {"json_lines": {"()": "communication.log_lines.JsonLinesFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json_lines"}},
     "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -42,8 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "commlogs_site.middleware.NeverCachedMiddleware",
-    "commlogs_site.request_log.RequestIdMiddleware",
-    "commlogs_site.middleware.JsonErrorsOnApiRoutesMiddleware",
+    "communication.log_lines.RequestIdMiddleware",
+    # Every error under the API's routes as the contract's envelope; an unreachable database as a 503.
+    "communication.errors.ErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "commlogs_site.middleware.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -53,7 +54,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "commlogs_site.middleware.DatabaseUnavailablePageMiddleware",
     # Last, as django-axes asks: it answers a locked-out admin login with AXES_LOCKOUT_CALLABLE.
     "axes.middleware.AxesMiddleware",
 ]
@@ -88,7 +88,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.
 API_STATEMENT_TIMEOUT_MS = env.int("DJANGO_API_STATEMENT_TIMEOUT_MS", default=5000)
 # Readers fold the log counters' delta rows up; turn off when reads go to a replica, and run
-# `manage.py roll_up_log_counters` on the primary every minute instead (docs/performance.md).
+# `manage.py roll_up_log_counters` on the primary every minute instead (docs/scaling.md).
 COUNTER_ROLLUP_ON_READ = env.bool("DJANGO_COUNTER_ROLLUP_ON_READ", default=True)
 # Hours an API token authenticates after it is made; a login past half of that hands out a new one. 0: never.
 TOKEN_MAX_AGE_HOURS = env.int("DJANGO_TOKEN_MAX_AGE_HOURS", default=24)
@@ -102,16 +102,13 @@ SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 # Days audit events are kept; the audit purge command deletes older ones.
 AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
 
-# The login throttles' counters must be shared by every gunicorn worker: a table in the same database by default.
+# The rate limit's and the login limit's counters, shared by every worker: a table in the database by default,
+# Redis in production (`redis://127.0.0.1:6379/0`).
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://commlogs_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# django-axes refuses a locked-out login before Django's ModelBackend checks the password; the ModelBackend reads a
-# staff member's permissions in one statement (communication/auth_backends.py).
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "communication.auth_backends.ModelBackendWithOneQueryPermissions",
-]
+# django-axes refuses a locked-out login before Django's ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -169,22 +166,20 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "communication.authentication.BearerTokenAuthentication",
+        "communication.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "commlogs_site.renderers.OrjsonRenderer",
-        "commlogs_site.renderers.EnvelopeBrowsableAPIRenderer",
+        "rest_framework.renderers.JSONRenderer",
+        "communication.api.renderers.EnvelopeBrowsableAPIRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "commlogs_site.negotiation.JsonFallbackNegotiation",
+    "DEFAULT_PARSER_CLASSES": ["communication.api.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "communication.api.negotiation.JsonFallbackNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "communication.schema.ContractAutoSchema",
-    "EXCEPTION_HANDLER": "commlogs_site.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "logs": env.str("DJANGO_THROTTLE_LOGS", default="600/min"),
-    },
-    "DEFAULT_PARSER_CLASSES": ["communication.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_SCHEMA_CLASS": "communication.api.schema.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "communication.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"logs": env.str("DJANGO_THROTTLE_LOGS", default="600/min")},
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -196,7 +191,7 @@ AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_CALLABLE = "communication.accounts.counted_username"
-AXES_CLIENT_IP_CALLABLE = "communication.audit.client_ip_of"
+AXES_CLIENT_IP_CALLABLE = "communication.audit.recording.client_ip_of"
 AXES_CLIENT_STR_CALLABLE = "communication.accounts.client_without_username"
 AXES_LOCKOUT_CALLABLE = "communication.accounts.lockout_response"
 AXES_VERBOSE = False
@@ -214,18 +209,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["communication.schema.drop_alias_routes"],
+    "PREPROCESSING_HOOKS": ["communication.api.schema.drop_alias_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "communication.schema.add_page_info_component",
-        "commlogs_site.schema_hooks.document_error_contract",
+        "communication.api.schema.add_page_info_component",
+        "communication.api.schema.document_error_contract",
     ],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json_lines": {"()": "commlogs_site.request_log.JsonLinesFormatter"}},
+    "formatters": {"json_lines": {"()": "communication.log_lines.JsonLinesFormatter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json_lines"},
         "null": {"class": "logging.NullHandler"},
@@ -239,7 +234,7 @@ LOGGING = {
     },
 }
 
-# Data lifecycle (docs/lifecycle.md): retention of logs (audit events: AUDIT_RETENTION_DAYS above), export cap.
+# Retention of logs (of audit events: AUDIT_RETENTION_DAYS above), and the most rows one CSV export holds.
 LOG_RETENTION_DAYS = env.int("DJANGO_LOG_RETENTION_DAYS", default=180)
 EXPORT_MAX_ROWS = env.int("DJANGO_EXPORT_MAX_ROWS", default=100_000)
 

@@ -14,10 +14,10 @@ from django.db import DatabaseError
 from django.urls import reverse
 from rest_framework import exceptions, status
 
-from commlogs_site.views import status_page
-from communication.audit import record_account_event
-from communication.filters import has_control_characters
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
+from communication.audit.recording import record_account_event
+from communication.errors import error_response
+from communication.masking import has_control_characters
 
 # What a failure is counted against is cut to this: a username is no longer.
 USERNAME_MAX_LENGTH = 150
@@ -124,11 +124,11 @@ def connect_login_events():
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """AXES_LOCKOUT_CALLABLE: the admin login's answer to a locked-out attempt, a 429 page with `Retry-After`."""
+    """AXES_LOCKOUT_CALLABLE: the admin login's answer to a locked-out attempt, a 429 with `Retry-After`."""
     seconds = lockout_seconds()
-    return status_page(
-        "Too many login attempts",
-        f"Too many failed logins from here or for this account. Retry in {seconds} seconds.",
-        status=status.HTTP_429_TOO_MANY_REQUESTS,
-        retry_after_seconds=seconds,
+    return error_response(
+        request,
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"{LoginLockedOut.default_detail} Retry in {seconds} seconds.",
+        headers={"Retry-After": str(seconds)},
     )

@@ -9,9 +9,9 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from communication.audit import record_account_event
+from communication.audit.models import AuditEvent
+from communication.audit.recording import record_account_event
 from communication.masking import mask_personal_data
-from communication.models import AuditEvent
 
 
 class AdminLoginForm(AdminAuthenticationForm):

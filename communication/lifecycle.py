@@ -1,4 +1,4 @@
-"""What the data-lifecycle commands share: ages, batched deletes, the acting operator, user ids."""
+"""What the data-lifecycle commands share: ages, batched deletes, the operator they record, user ids."""
 
 import getpass
 import re
@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from commlogs_site.envelope import rfc3339
-from communication.filters import IDENTIFIER_MAX_LENGTH, has_control_characters
+from communication.api.filters import IDENTIFIER_MAX_LENGTH
+from communication.audit.recording import record_event
+from communication.envelope import rfc3339
+from communication.masking import has_control_characters
 
 AGE_PATTERN = re.compile(r"([0-9]{1,6})([hdw])")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -50,19 +52,36 @@ def identifier_argument(text):
     return text
 
 
-def add_user_arguments(parser):
-    """The user whose logs a command handles, and the operator it records in the audit trail."""
-    parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
-    parser.add_argument(
-        "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
-    )
-
-
 def positive_int(text):
     """An argparse type: a whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:
         raise ArgumentTypeError("must be a whole number of at least 1")
     return int(text)
+
+
+def add_actor_argument(parser):
+    parser.add_argument(
+        "--actor", help="Username of the operator doing it, for the audit trail (default: the OS user)."
+    )
+
+
+def add_user_arguments(parser):
+    """The user whose logs a command handles, and the operator it records in the audit trail."""
+    parser.add_argument("user_id", type=identifier_argument, help="The user's id, as in the logs (usr_...).")
+    add_actor_argument(parser)
+
+
+def actor_for(username):
+    """Who the audit trail names for `--actor`: that user, or `os:<name>` of the OS user when none was given."""
+    if username is None:
+        try:
+            return f"os:{getpass.getuser()}"
+        except (KeyError, OSError):
+            return "os:unknown"
+    try:
+        return get_user_model().objects.get_by_natural_key(username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"--actor: there is no user named {username!r}") from None
 
 
 class BatchDeleteCommand(BaseCommand):
@@ -97,19 +116,16 @@ class BatchDeleteCommand(BaseCommand):
 
 
 class PurgeCommand(BatchDeleteCommand):
-    """Delete the rows of `model` older than a retention age taken from `retention_setting` by default."""
+    """Delete the rows of `model` older than a retention age taken from `retention_setting` by default; record it."""
 
     model = None
     retention_setting = ""
     noun = "rows"
+    audit_action = None
     # The index that finds old rows first, so each batch reads only what it deletes.
     ordering = ("created_at", "pk")
     # True: no row younger than the retention setting may be purged, whatever `--older-than` says.
     retention_is_a_minimum = False
-
-    def deleting(self):
-        """The context every batch deletes in."""
-        return nullcontext()
 
     def add_arguments(self, parser):
         default_days = getattr(settings, self.retention_setting)
@@ -118,9 +134,35 @@ class PurgeCommand(BatchDeleteCommand):
             default=f"{default_days}d",
             help=f"Age such as 180d, 12h or 4w (default {default_days}d, from DJANGO_{self.retention_setting}).",
         )
+        add_actor_argument(parser)
         super().add_arguments(parser)
 
-    def handle(self, *args, older_than, dry_run, batch_size, **options):
+    def deleting(self):
+        """The context every batch deletes in."""
+        return nullcontext()
+
+    def handle(self, *args, older_than, dry_run, batch_size, actor, **options):
+        actor = actor_for(actor)
+        cutoff = self.cutoff(older_than)
+        old_rows = self.model.objects.filter(created_at__lt=cutoff)
+        total = old_rows.count()
+        if dry_run:
+            self.stdout.write(f"Would delete {total} {self.noun} created before {rfc3339(cutoff)} (dry run).")
+            return
+
+        def record(deleted):
+            filters = {"older_than": older_than, "created_before": rfc3339(cutoff)}
+            record_event(actor=actor, action=self.audit_action, status_code=200, filters=filters, total=deleted)
+
+        with self.deleting():
+            deleted = self.delete_with_progress(
+                old_rows, total=total, batch_size=batch_size, ordering=self.ordering, on_interrupt=record
+            )
+        record(deleted)
+        self.stdout.write(f"Deleted {deleted} {self.noun} created before {rfc3339(cutoff)}.")
+
+    def cutoff(self, older_than):
+        """Now less `--older-than`; refused when it reaches back before year 1, or is younger than a minimum."""
         try:
             age = parse_age(older_than)
             cutoff = timezone.now() - age
@@ -134,24 +176,4 @@ class PurgeCommand(BatchDeleteCommand):
                 f"--older-than: {self.noun} are kept {retention_days} days (DJANGO_{self.retention_setting}); "
                 f"{older_than} is shorter"
             )
-        old_rows = self.model.objects.filter(created_at__lt=cutoff)
-        total = old_rows.count()
-        if dry_run:
-            self.stdout.write(f"Would delete {total} {self.noun} created before {rfc3339(cutoff)} (dry run).")
-            return
-        with self.deleting():
-            deleted = self.delete_with_progress(old_rows, total=total, batch_size=batch_size, ordering=self.ordering)
-        self.stdout.write(f"Deleted {deleted} {self.noun} created before {rfc3339(cutoff)}.")
-
-
-def actor_for(username):
-    """The Django user named by `--actor`, or None and the OS user's name when none was given."""
-    if username is None:
-        try:
-            return None, f"os:{getpass.getuser()}"
-        except (KeyError, OSError):
-            return None, "os:unknown"
-    try:
-        return get_user_model().objects.get_by_natural_key(username), ""
-    except get_user_model().DoesNotExist:
-        raise CommandError(f"--actor: there is no user named {username!r}") from None
+        return cutoff

@@ -1,10 +1,12 @@
-"""The one place that turns a stored recipient into what may be shown (CONTRACT.md's table).
+"""The one place that turns a stored recipient into what may be shown (CONTRACT.md's table), and text from a
+request into what may be stored.
 
 `mask_recipient` masks a value known to be a recipient; `mask_personal_data` masks whatever looks like
 a phone number or an email address inside any other text that came from a request or reaches a log.
 """
 
 import re
+import unicodedata
 
 PHONE_PATTERN = re.compile(r"[0-9+\- ]{8,}")
 EMAIL_PATTERN = re.compile(r"([^@\s])[^@\s]*@([^@\s]+)")
@@ -48,3 +50,17 @@ def mask_parameter(name, value):
     """A query parameter's value as it may be shown or stored: the `recipient` filter masked whole, any other
     value with the phone numbers and addresses in it masked."""
     return mask_recipient(value) if name == "recipient" else mask_personal_data(value)
+
+
+def is_control_character(character):
+    """NUL, newline, escape, DEL and the rest of Unicode's Cc category: never valid in a filter value."""
+    return unicodedata.category(character) == "Cc"
+
+
+def has_control_characters(text):
+    return any(is_control_character(character) for character in text)
+
+
+def printable(text):
+    """The text with control characters replaced: PostgreSQL refuses NUL in text and JSON."""
+    return "".join("\ufffd" if is_control_character(character) else character for character in text)

@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from communication import audit
+from communication.audit import recording
 from communication.models import CommunicationLog
 from tests.tcp_proxy import free_port
 
@@ -85,7 +85,7 @@ def audit_writes_fail(monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("audit table unavailable")
 
-    monkeypatch.setattr(audit, "insert_audit_row", refuse)
+    monkeypatch.setattr(recording, "write_event", refuse)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ in the admin are in the audit trail."""
 import pytest
 from rest_framework.test import APIClient
 
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
 from tests.conftest import ADMIN_LOGIN_URL, TOKEN_URL
 
 PASSWORD = "correct-horse-battery"

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
-from communication.admin import CappedCountPaginator
+from communication.audit.admin import CappedCountPaginator
 from tests.conftest import ADMIN_LOGS_URL, FULL_PHONE, MASKED_PHONE
 
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
 from tests.conftest import ADMIN_LOGS_URL, AUDIT_ADMIN_URL, FULL_PHONE, LOGS_URL, MASKED_PHONE
 
 

@@ -4,7 +4,7 @@ envelope, never a 500, and the refusal is recorded with what was tried, masked."
 import pytest
 from django.contrib.auth.models import Permission
 
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
 from tests.conftest import ADMIN_LOGS_URL, AUDIT_ADMIN_URL, FULL_PHONE
 
 LOG_LOOKUPS_NOT_OFFERED = [

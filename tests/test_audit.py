@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from communication.models import AuditEvent
-from communication.throttling import LogsUserThrottle
+from communication.api.throttling import LogsUserThrottle
+from communication.audit.models import AuditEvent
 from tests.conftest import AUDIT_ADMIN_URL, LOGS_URL
 
 AUDITED_FIELDS = ["actor_id", "actor_username", "action", "status_code", "filters", "total", "client_ip", "user_agent"]

@@ -4,7 +4,7 @@ user leaves who acted as it was."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
 from tests.conftest import LOGS_URL, postgres_only
 
 TABLE = AuditEvent._meta.db_table

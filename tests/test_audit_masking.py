@@ -3,7 +3,7 @@ whichever field it was typed into."""
 
 import pytest
 
-from communication.models import AuditEvent
+from communication.audit.models import AuditEvent
 from tests.conftest import ADMIN_LOGS_URL, EXPORT_URL, FULL_PHONE, LOGS_URL
 
 EMAIL = "alice@example.com"

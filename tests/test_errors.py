@@ -4,8 +4,8 @@ import pytest
 from django.db import OperationalError
 from rest_framework.test import APIClient
 
-from communication.serializers import CommunicationLogSerializer
-from communication.throttling import LogsUserThrottle
+from communication.api.serializers import CommunicationLogSerializer
+from communication.api.throttling import LogsUserThrottle
 from tests.conftest import LOGS_URL
 
 
@@ -86,7 +86,7 @@ def test_database_unavailable_gets_503_with_retry_after(reader_client, monkeypat
     def unavailable(self, queryset, request, view=None):
         raise OperationalError('connection to server at "db.internal" (10.0.0.5), port 5432 failed')
 
-    monkeypatch.setattr("communication.pagination.LogPagination.paginate_queryset", unavailable)
+    monkeypatch.setattr("communication.api.pagination.LogPagination.paginate_queryset", unavailable)
     response = reader_client.get(LOGS_URL)
     body = assert_envelope(response, 503)
     assert int(response["Retry-After"]) > 0

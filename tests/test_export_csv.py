@@ -6,9 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from communication import exports
-from communication.exports import spreadsheet_safe
-from communication.models import AuditEvent
+from communication.api import exports
+from communication.api.exports import spreadsheet_safe
+from communication.audit.models import AuditEvent
 from tests.conftest import EXPORT_URL, ITEM_KEYS, LOGS_URL
 
 

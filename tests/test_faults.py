@@ -12,10 +12,10 @@ from django.db import OperationalError, connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
-from commlogs_site.database import cap_statement_time
-from communication import audit
-from communication.models import AuditEvent
-from communication.pagination import LogPagination
+from communication.api.pagination import LogPagination
+from communication.api.views import cap_statement_time
+from communication.audit import recording
+from communication.audit.models import AuditEvent
 from tests.conftest import EXPORT_URL, LOGS_URL, gunicorn_serving, postgres_only
 from tests.tcp_proxy import TcpProxy
 
@@ -232,14 +232,14 @@ def test_a_replaced_connection_is_capped_again_on_the_next_request(reader_client
 @override_settings(API_STATEMENT_TIMEOUT_MS=200)
 def test_read_whose_audit_write_hangs_is_refused_with_503(reader_client, make_log, monkeypatch):
     make_log()
-    insert = audit.insert_audit_row
+    insert = recording.write_event
 
     def slow_insert(event):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
         insert(event)
 
-    monkeypatch.setattr(audit, "insert_audit_row", slow_insert)
+    monkeypatch.setattr(recording, "write_event", slow_insert)
     response = reader_client.get(LOGS_URL)
 
     assert response.status_code == 503

@@ -3,7 +3,7 @@
 import pytest
 from django.http import QueryDict
 
-from communication.filters import LogFilterSet
+from communication.api.filters import LogFilterSet
 from tests.conftest import LOGS_URL, item_ids
 
 

@@ -8,8 +8,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commlogs_site.request_log import JsonLinesFormatter
-from communication.serializers import CommunicationLogSerializer
+from communication.api.serializers import CommunicationLogSerializer
+from communication.log_lines import JsonLinesFormatter
 from tests.conftest import LOGS_URL
 
 PHONE = "13912345678"

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from commlogs_site import settings as configured
-from tests.conftest import ADMIN_LOGIN_URL, TOKEN_URL
+from tests.conftest import ADMIN_LOGIN_URL, BROWSER_ACCEPT, TOKEN_URL
 
 PASSWORD = "correct-horse-battery"
 
@@ -24,7 +24,9 @@ def token_login(username, password, address="127.0.0.1"):
 
 
 def admin_login(client, username, password, address="127.0.0.1"):
-    return client.post(ADMIN_LOGIN_URL, {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(
+        ADMIN_LOGIN_URL, {"username": username, "password": password}, REMOTE_ADDR=address, HTTP_ACCEPT=BROWSER_ACCEPT
+    )
 
 
 def assert_locked_out_envelope(response):
@@ -39,7 +41,12 @@ def assert_locked_out_envelope(response):
 def assert_locked_out_page(response, client):
     assert response.status_code == 429
     assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
-    assert "<h1>Too many login attempts</h1>" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "<h1>429</h1>" in response.content.decode()
+    assert (
+        "Too many failed logins from this address or for this account. Retry in 900 seconds."
+        in response.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 

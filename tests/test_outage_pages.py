@@ -6,7 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from communication.admin import CommunicationLogAdmin
-from tests.conftest import ADMIN_LOGIN_URL, ADMIN_LOGS_URL
+from tests.conftest import ADMIN_LOGIN_URL, ADMIN_LOGS_URL, BROWSER_ACCEPT
 
 
 def unreachable(error_class):
@@ -21,7 +21,8 @@ def assert_unavailable_page(response):
     assert response["Retry-After"] == "5"
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
-    assert "<h1>Service unavailable</h1>" in page
+    assert "<h1>503</h1>" in page
+    assert "the database is unavailable or too slow; retry later" in page
     assert "10.20.30.40" not in page
 
 
@@ -42,7 +43,9 @@ def test_an_admin_page_of_logs_whose_database_is_unreachable_answers_the_503_env
 def test_logging_in_while_the_database_is_unreachable_answers_503(client, db, monkeypatch, caplog):
     monkeypatch.setattr(auth_forms, "authenticate", unreachable(OperationalError))
 
-    response = client.post(ADMIN_LOGIN_URL, {"username": "reader", "password": "correct-horse-battery"})
+    response = client.post(
+        ADMIN_LOGIN_URL, {"username": "reader", "password": "correct-horse-battery"}, HTTP_ACCEPT=BROWSER_ACCEPT
+    )
 
     assert_unavailable_page(response)
     assert [record.getMessage() for record in caplog.records if record.name == "commlogs.errors"] == [

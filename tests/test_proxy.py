@@ -3,7 +3,6 @@ at once, and slow or oversized clients never hold the one gunicorn worker from o
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from communication.pagination import LogPagination
+from communication.api.pagination import LogPagination
 from tests.conftest import LOGS_URL
 
 CONTRACT_PARAMETERS = {

@@ -13,9 +13,9 @@ PRODUCTION_STORAGES = {
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def collected(tmp_path_factory):
-    """`collectstatic` as `make serve` runs it, once for the module (it compresses every file)."""
+    """`collectstatic` as `make serve` runs it, once (it compresses every file)."""
     root = tmp_path_factory.mktemp("static")
     with override_settings(STATIC_ROOT=root, STORAGES=PRODUCTION_STORAGES):
         call_command("collectstatic", "--noinput", verbosity=0)

@@ -6,7 +6,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
 
-from communication.throttling import LogsUserThrottle
+from communication.api.throttling import LogsUserThrottle
 from tests.conftest import LOGS_URL
 
 

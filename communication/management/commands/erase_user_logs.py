@@ -1,11 +1,7 @@
-from communication.audit import record_audit_event
-from communication.lifecycle import (
-    BatchDeleteCommand,
-    actor_for,
-    add_user_arguments,
-    identifier_argument,
-)
-from communication.models import AuditEvent, CommunicationLog, user_reference
+from communication.audit.models import AuditEvent, user_reference
+from communication.audit.recording import record_event
+from communication.lifecycle import BatchDeleteCommand, actor_for, add_user_arguments, identifier_argument
+from communication.models import CommunicationLog
 
 
 class Command(BatchDeleteCommand):
@@ -20,7 +16,7 @@ class Command(BatchDeleteCommand):
         super().add_arguments(parser)
 
     def handle(self, *args, user_id, tenant, actor, dry_run, batch_size, **options):
-        actor_user, actor_username = actor_for(actor)
+        actor = actor_for(actor)
         logs = CommunicationLog.objects.filter(user_id=user_id)
         if tenant:
             logs = logs.filter(tenant_id=tenant)
@@ -34,9 +30,8 @@ class Command(BatchDeleteCommand):
             filters = {"user_ref": user_reference(user_id)}
             if tenant:
                 filters["tenant_id"] = tenant
-            record_audit_event(
-                actor=actor_user,
-                actor_username=actor_username,
+            record_event(
+                actor=actor,
                 action=AuditEvent.Action.ERASE,
                 filters=filters,
                 total=erased,

@@ -3,10 +3,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from communication.audit import record_audit_event
-from communication.exports import UserExportSerializer, csv_chunks, jsonl_chunks, log_rows
+from communication.api.exports import csv_chunks, jsonl_chunks, log_rows
+from communication.api.serializers import UserExportSerializer
+from communication.audit.models import AuditEvent
+from communication.audit.recording import record_event
 from communication.lifecycle import INTERRUPTED_RETURN_CODE, actor_for, add_user_arguments
-from communication.models import AuditEvent, CommunicationLog
+from communication.models import CommunicationLog
 
 FORMATS = ("jsonl", "csv")
 # The file holds unmasked personal data: readable by its owner only.
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, user_id, output, output_format, actor, **options):
-        actor_user, actor_username = actor_for(actor)
+        actor = actor_for(actor)
         if output.exists():
             raise CommandError(f"--output: {output} already exists; choose a new file name")
         serializer = UserExportSerializer()
@@ -41,9 +43,8 @@ class Command(BaseCommand):
             descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OUTPUT_FILE_MODE)
             with open(descriptor, "w", encoding="utf-8", newline="") as file:
                 file.writelines(chunks)
-            record_audit_event(
-                actor=actor_user,
-                actor_username=actor_username,
+            record_event(
+                actor=actor,
                 action=AuditEvent.Action.USER_EXPORT,
                 filters={"user_id": user_id, "format": output_format},
                 total=rows.count,

@@ -1,7 +1,7 @@
 import pgtrigger
 
+from communication.audit.models import AuditEvent
 from communication.lifecycle import PurgeCommand
-from communication.models import AuditEvent
 
 
 class Command(PurgeCommand):
@@ -13,6 +13,7 @@ class Command(PurgeCommand):
     model = AuditEvent
     retention_setting = "AUDIT_RETENTION_DAYS"
     noun = "audit events"
+    audit_action = AuditEvent.Action.AUDIT_PURGE
     retention_is_a_minimum = True
 
     def deleting(self):

@@ -8,9 +8,9 @@ from django.db import connections
 from django.utils import timezone
 from tqdm import tqdm
 
+from communication.counters import roll_up_and_vacuum
 from communication.models import CommunicationLog
 from communication.seeding import BatchLogGenerator, indexes_rebuilt_after, write_rows
-from communication.totals import roll_up_and_vacuum
 
 # Rows per COPY statement (and per transaction): large enough to amortise, small enough to show progress.
 BATCH_ROWS = 20_000
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             self.load(generator, rows, database, no_progress)
         if connections[database].vendor == "postgresql":
             # One delta row per key and COPY statement: fold them now rather than on some reader's request.
-            roll_up_and_vacuum(connections[database])
+            roll_up_and_vacuum(database)
         self.stdout.write(f"Appended {rows} logs for {users} users over {days:g} days.")
 
     def load(self, generator, rows, database, no_progress):

@@ -1,24 +1,22 @@
-"""How a communication log looks on the wire: every field a string, the recipient masked."""
-
-import functools
+"""How a log looks on the wire (every field a string, the recipient masked), and what frontends log in with."""
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from commlogs_site.envelope import rfc3339
-from communication.filters import has_control_characters
-from communication.masking import mask_recipient
+from communication.envelope import rfc3339
+from communication.masking import has_control_characters, mask_recipient
 from communication.models import CONTRACT_FIELDS, CommunicationLog
 
 
 class RFC3339Field(serializers.ReadOnlyField):
-    """A time as `2026-04-15T10:00:00Z`, or `""` when it has not happened yet.
+    """A time as `2026-04-15T10:00:00Z`, or `""` when it has not happened yet."""
 
-    A string is a time the database already wrote so (a page read by totals.page_sql on PostgreSQL).
-    """
+    def get_attribute(self, instance):
+        # DRF writes a None attribute as null without asking the field; the contract wants "".
+        return super().get_attribute(instance) or ""
 
     def to_representation(self, value):
-        return value if isinstance(value, str) else rfc3339(value)
+        return rfc3339(value) if value else ""
 
 
 class MaskedRecipientField(serializers.ReadOnlyField):
@@ -41,32 +39,11 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         fields = list(CONTRACT_FIELDS)
         read_only_fields = fields
 
-    @classmethod
-    @functools.cache
-    def field_names(cls):
-        return tuple(cls.Meta.fields)
 
-    @classmethod
-    @functools.cache
-    def value_renderers(cls):
-        """(name, rendering) of each field in `Meta.fields` order, rendering None where the value shows as it is."""
-        declared = cls._declared_fields
-        return tuple((name, declared[name].to_representation if name in declared else None) for name in cls.Meta.fields)
+class UserExportSerializer(CommunicationLogSerializer):
+    """A log as the API shows it but with the full recipient: what a user gets of their own data."""
 
-    def item_from_values(self, values):
-        """One item from its column values in `Meta.fields` order; a missing value is `""`."""
-        return {
-            name: "" if value is None else render(value) if render else value
-            for (name, render), value in zip(self.value_renderers(), values, strict=True)
-        }
-
-    def to_representation(self, instance):
-        # Built in one pass rather than by DRF's generic walk over bound fields, which costs about ten
-        # times as much per row (docs/benchmarks.md); the fields declared above still describe the schema.
-        # A page's rows are named tuples of exactly these fields (pagination.row_fields), already in order.
-        if getattr(instance, "_fields", None) == self.field_names():
-            return self.item_from_values(instance)
-        return self.item_from_values(getattr(instance, name) for name in self.Meta.fields)
+    recipient = serializers.ReadOnlyField()
 
 
 class CredentialField(serializers.CharField):

@@ -1,34 +1,49 @@
-"""The logs API: `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
+"""The logs API, `GET /admin/communication/logs`, and the token endpoint frontends log in with."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import connection
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
-from commlogs_site.database import cap_statement_time
 from communication.accounts import LoginLockedOut, is_locked_out, username_as_text
-from communication.audit import AuditedReadMixin
-from communication.filters import LogFilterBackend, LogFilterSet
+from communication.api.filters import LogFilterSet
+from communication.api.pagination import LogPagination
+from communication.api.permissions import CanViewCommunicationLogs
+from communication.api.schema import list_logs_schema, token_schema
+from communication.api.serializers import CommunicationLogSerializer, CredentialsSerializer
+from communication.api.throttling import LogsUserThrottle
+from communication.audit.mixins import AuditedReadMixin
 from communication.models import CommunicationLog
-from communication.pagination import LogPagination
-from communication.parsers import BoundedJSONParser
-from communication.permissions import CanViewCommunicationLogs
-from communication.schema import list_logs_schema, token_schema
-from communication.serializers import CommunicationLogSerializer, CredentialsSerializer
-from communication.throttling import LogsUserThrottle
 from communication.tokens import token_to_hand_out
+
+
+def cap_statement_time(milliseconds):
+    """Have PostgreSQL cancel any statement of this connection that runs past `milliseconds` (0: no limit).
+
+    A session setting, made once per connection rather than in a transaction around each request: the API's
+    requests set it, management commands, which never do, run uncapped.
+    """
+    if connection.vendor != "postgresql":
+        return
+    connection.ensure_connection()
+    wanted = str(int(milliseconds))
+    if getattr(connection.connection, "commlogs_statement_timeout", None) != wanted or connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [wanted])
+        # A rollback undoes a setting made inside a transaction, so only one made outside is remembered.
+        if not connection.in_atomic_block:
+            connection.connection.commlogs_statement_timeout = wanted
 
 
 class LogReadView(AuditedReadMixin, generics.GenericAPIView):
     """What every staff read of the logs shares: rows newest first, filters, permission, throttle and audit."""
 
-    queryset = CommunicationLog.objects.order_by("-created_at", "-id")
+    queryset = CommunicationLog.objects.all()
     serializer_class = CommunicationLogSerializer
-    filter_backends = [LogFilterBackend]
     filterset_class = LogFilterSet
     permission_classes = [IsAdminUser, CanViewCommunicationLogs]
     throttle_classes = [LogsUserThrottle]
@@ -51,13 +66,12 @@ class TokenView(generics.GenericAPIView):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 
     serializer_class = CredentialsSerializer
-    parser_classes = [BoundedJSONParser, FormParser]
     authentication_classes = []
     permission_classes = []
 
     def post(self, request, *args, **kwargs):
-        """A token that has not expired for good credentials (communication/tokens.py); every failure counts
-        against the client's and the account's login limit, whatever shape the credentials came in."""
+        """A token that has not expired for good credentials; every failure counts against the client's and the
+        account's login limit, whatever shape the credentials came in."""
         credentials = self.get_serializer(data=request.data)
         if not credentials.is_valid():
             attempted = username_as_text(request.data.get("username")) if hasattr(request.data, "get") else None

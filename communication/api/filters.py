@@ -1,14 +1,13 @@
 """The query parameters of the logs API (CONTRACT.md's table), as one django-filter FilterSet."""
 
 import re
-import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 
+from communication.masking import has_control_characters
 from communication.models import Channel, CommunicationLog, Status
 
 IDENTIFIER_MAX_LENGTH = 64
@@ -20,15 +19,6 @@ RFC3339_TIME = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.(?P<fraction>[0-9]{1,9}))?"
     r"(?:(?P<utc>[Zz])|(?P<sign>[+\- ])(?P<hours>[0-9]{2}):(?P<minutes>[0-9]{2}))"
 )
-
-
-def is_control_character(character):
-    """NUL, newline, escape, DEL and the rest of Unicode's Cc category: never valid in a filter value."""
-    return unicodedata.category(character) == "Cc"
-
-
-def has_control_characters(value):
-    return any(is_control_character(character) for character in value)
 
 
 def without_control_characters(value, message):
@@ -207,19 +197,3 @@ class LogFilterSet(django_filters.rest_framework.FilterSet):
 
     def filter_recipient(self, queryset, name, value):
         return queryset.sent_to(value) if value else queryset
-
-    def get_form_class(self):
-        """Built once per class rather than on every request: its fields depend only on the declarations."""
-        filterset_class = type(self)
-        if "built_form_class" not in filterset_class.__dict__:
-            filterset_class.built_form_class = super().get_form_class()
-        return filterset_class.built_form_class
-
-
-class LogFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, leaving the bound FilterSet on the request for the paginator's totals."""
-
-    def get_filterset(self, request, queryset, view):
-        filterset = super().get_filterset(request, queryset, view)
-        request.log_filterset = filterset
-        return filterset

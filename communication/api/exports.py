@@ -8,18 +8,14 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.status import is_success
 
-from commlogs_site.database import without_statement_timeout
-from commlogs_site.renderers import OrjsonRenderer
-from communication.models import AuditEvent
-from communication.pagination import cleaned_filters
-from communication.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, error_response
-from communication.serializers import CommunicationLogSerializer
-from communication.totals import count_logs
-from communication.views import LogReadView
+from communication.api.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, error_response
+from communication.api.views import LogReadView, cap_statement_time
+from communication.audit.models import AuditEvent
+from communication.counts import count_logs
 
 # Rows fetched per database round trip, and rows per chunk of the streamed response.
 CHUNK_ROWS = 2000
@@ -30,12 +26,6 @@ UTF8_BOM = "\ufeff"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-class UserExportSerializer(CommunicationLogSerializer):
-    """A log as the API shows it but with the full recipient: what a user gets of their own data."""
-
-    recipient = serializers.CharField(read_only=True)
-
-
 def spreadsheet_safe(value):
     """Prefix `'` to every cell a spreadsheet could run as a formula (OWASP CSV injection), even after spaces."""
     return f"'{value}" if value.lstrip(" ").startswith(FORMULA_TRIGGERS) else value
@@ -43,9 +33,14 @@ def spreadsheet_safe(value):
 
 def log_rows(queryset, serializer):
     """Each log as the serializer renders it in the API, read from the database a chunk at a time."""
-    # Straight from the columns: a model instance per row makes a large export 1.6 times slower.
-    for values in queryset.values_list(*serializer.Meta.fields).iterator(chunk_size=CHUNK_ROWS):
-        yield serializer.item_from_values(values)
+    for log in queryset.iterator(chunk_size=CHUNK_ROWS):
+        yield serializer.to_representation(log)
+
+
+def without_statement_timeout(chunks):
+    """Yield from `chunks` with no statement timeout: a streamed download must not stop halfway."""
+    cap_statement_time(0)
+    yield from chunks
 
 
 def csv_chunks(rows, fields):
@@ -82,7 +77,7 @@ class CommunicationLogExportView(LogReadView):
     export_total = None
     pagination_class = None
     # Errors are JSON envelopes; the CSV itself bypasses renderers as a streaming response.
-    renderer_classes = [OrjsonRenderer]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         operation_id="communication_logs_export_csv",
@@ -110,7 +105,7 @@ class CommunicationLogExportView(LogReadView):
     )
     def get(self, request, *args, **kwargs):
         logs = self.filter_queryset(self.get_queryset())
-        self.export_total = count_logs(logs, cleaned_filters(request, self))
+        self.export_total = count_logs(logs)
         if self.export_total > settings.EXPORT_MAX_ROWS:
             raise ValidationError(
                 f"{self.export_total} logs match, more than the export cap of {settings.EXPORT_MAX_ROWS}; "
