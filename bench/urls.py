@@ -1,4 +1,4 @@
-"""Routes of the bench server: the straightforward logs endpoint, at the product's path, and the floor."""
+"""Routes of the bench servers: the straightforward logs endpoint at the product's path, and the floor."""
 
 from django.urls import path
 

@@ -1,11 +1,13 @@
-"""The straightforward implementation the issue compares against, and the framework's floor."""
+"""The straightforward implementation the product is measured against, and the framework's floor."""
 
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commlogs_site.envelope import success_envelope
-from communication.views import CommunicationLogListView
+from communication.audit.models import AuditEvent
+from communication.audit.recording import record_event
+from communication.envelope import success_envelope
+from communication.api.views import CommunicationLogListView
 
 
 class PlainPagination(PageNumberPagination):
@@ -16,34 +18,29 @@ class PlainPagination(PageNumberPagination):
     max_page_size = 100
 
     def get_paginated_response(self, data):
-        page = self.page
-        paginator = page.paginator
-        return Response(
-            success_envelope(
-                items=data,
-                total=paginator.count,
-                pagination={
-                    "page": page.number,
-                    "page_size": paginator.per_page,
-                    "total": paginator.count,
-                    "total_pages": paginator.num_pages,
-                    "has_next": page.has_next(),
-                    "has_prev": page.has_previous(),
-                },
-            )
-        )
+        page, paginator = self.page, self.page.paginator
+        pagination = {
+            "page": page.number,
+            "page_size": paginator.per_page,
+            "total": paginator.count,
+            "total_pages": paginator.num_pages,
+            "has_next": page.has_next(),
+            "has_prev": page.has_previous(),
+        }
+        return Response(success_envelope(items=data, total=paginator.count, pagination=pagination))
 
 
 class PlainLogListView(CommunicationLogListView):
-    """The product's view, same queryset, filters, serializer and indexes, with the plain paginator."""
+    """The product's view, same queryset, filters, serializer, audit and indexes, with DRF's paginator."""
 
     pagination_class = PlainPagination
 
 
 class FloorView(APIView):
-    """An authenticated, permission-checked DRF response that runs no query of its own: the floor."""
+    """An authenticated, permission-checked DRF response that writes one audit event and reads nothing: the floor."""
 
     permission_classes = CommunicationLogListView.permission_classes
 
     def get(self, request):
+        record_event(actor=request.user, action=AuditEvent.Action.LIST, status_code=200)
         return Response(success_envelope(items=[], total=0))

@@ -172,7 +172,7 @@ ON CONFLICT (month, {SOURCE}) DO UPDATE SET n = counter.n + excluded.n
 """
 
 
-def roll_up(using="default", *, drop_empty=False):
+def roll_up(using="default", *, drop_empty=False, wait=False):
     """Fold the delta rows into the counter tables: the counter rows written, or None if another session is at it.
 
     With `drop_empty`, also delete counter rows of 0, left by keys whose logs were all purged or changed to
@@ -209,3 +209,24 @@ def roll_up_if_due(using, waiting_rows):
     """Readers roll up once the delta rows pile up, unless a periodic job does it (reads on a replica)."""
     if settings.COUNTER_ROLLUP_ON_READ and waiting_rows > ROLLUP_AFTER_ROWS:
         roll_up(using)
+
+
+def forget_month(partition, using="default"):
+    """Take the logs of one month's partition, about to be dropped, out of the counters: the rows they count.
+
+    Inside the drop's transaction, so totals never count a row that is gone or miss one that is there. The delta
+    rows are folded first (under the roll-up lock, held to the end of the transaction), so the counters alone
+    hold the month.
+    """
+    roll_up(using, wait=True)
+    days = {"day__gte": partition.start.date(), "day__lt": partition.end.date()}
+    month = LogCountByDay.objects.using(using).filter(**days)
+    kinds = list(month.values("channel", "status").annotate(rows=models.Sum("n")).order_by())
+    for kind in kinds:
+        LogCount.objects.using(using).filter(channel=kind["channel"], status=kind["status"]).update(
+            n=models.F("n") - kind["rows"]
+        )
+    month.delete()
+    LogCountByHour.objects.using(using).filter(**days).delete()
+    LogCountBySource.objects.using(using).filter(month__gte=days["day__gte"], month__lt=days["day__lt"]).delete()
+    return sum(kind["rows"] for kind in kinds)

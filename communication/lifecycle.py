@@ -17,6 +17,7 @@ from communication.api.filters import IDENTIFIER_MAX_LENGTH
 from communication.audit.recording import record_event
 from communication.envelope import rfc3339
 from communication.masking import has_control_characters
+from communication.partitions import drop_month, monthly_partitions
 
 AGE_PATTERN = re.compile(r"([0-9]{1,6})([hdw])")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -126,6 +127,8 @@ class PurgeCommand(BatchDeleteCommand):
     ordering = ("created_at", "pk")
     # True: no row younger than the retention setting may be purged, whatever `--older-than` says.
     retention_is_a_minimum = False
+    # What takes a month about to be dropped out of what counts its rows (partitions.drop_month); None: nothing.
+    forget = None
 
     def add_arguments(self, parser):
         default_days = getattr(settings, self.retention_setting)
@@ -141,25 +144,44 @@ class PurgeCommand(BatchDeleteCommand):
         """The context every batch deletes in."""
         return nullcontext()
 
+    def count(self, rows):
+        return rows.count()
+
     def handle(self, *args, older_than, dry_run, batch_size, actor, **options):
         actor = actor_for(actor)
         cutoff = self.cutoff(older_than)
         old_rows = self.model.objects.filter(created_at__lt=cutoff)
-        total = old_rows.count()
+        whole_months = [month for month in monthly_partitions(self.model) if month.end <= cutoff]
         if dry_run:
-            self.stdout.write(f"Would delete {total} {self.noun} created before {rfc3339(cutoff)} (dry run).")
+            in_months = f", {len(whole_months)} whole months of them by dropping them" if whole_months else ""
+            self.stdout.write(
+                f"Would delete {self.count(old_rows)} {self.noun} created before {rfc3339(cutoff)}{in_months} (dry run)."
+            )
             return
+        dropped, months = 0, []
 
         def record(deleted):
-            filters = {"older_than": older_than, "created_before": rfc3339(cutoff)}
-            record_event(actor=actor, action=self.audit_action, status_code=200, filters=filters, total=deleted)
+            filters = {"older_than": older_than, "created_before": rfc3339(cutoff), "months_dropped": months}
+            total = dropped + deleted
+            record_event(actor=actor, action=self.audit_action, status_code=200, filters=filters, total=total)
 
+        for month in whole_months:
+            try:
+                dropped += drop_month(month, forget=self.forget)
+            except KeyboardInterrupt:
+                record(0)
+                raise CommandError(
+                    f"Interrupted after dropping {len(months)} whole months; run the command again for the rest.",
+                    returncode=INTERRUPTED_RETURN_CODE,
+                ) from None
+            months.append(f"{month.start:%Y-%m}")
         with self.deleting():
             deleted = self.delete_with_progress(
-                old_rows, total=total, batch_size=batch_size, ordering=self.ordering, on_interrupt=record
+                old_rows, total=self.count(old_rows), batch_size=batch_size, ordering=self.ordering, on_interrupt=record
             )
         record(deleted)
-        self.stdout.write(f"Deleted {deleted} {self.noun} created before {rfc3339(cutoff)}.")
+        in_months = f", {dropped} of them in {len(months)} whole months dropped" if months else ""
+        self.stdout.write(f"Deleted {dropped + deleted} {self.noun} created before {rfc3339(cutoff)}{in_months}.")
 
     def cutoff(self, older_than):
         """Now less `--older-than`; refused when it reaches back before year 1, or is younger than a minimum."""

@@ -1,21 +1,78 @@
-"""Bulk synthetic logs for benchmarks and load checks: COPY on PostgreSQL, bulk_create elsewhere."""
+"""Realistic synthetic logs, fast: for the demo, load checks and benchmarks (COPY on PostgreSQL)."""
 
+import json
 import random
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 from django.db import connections, transaction
 
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
-from communication.synthetic import CHANNEL_WEIGHTS, ERRORS, PROVIDERS, STATUS_WEIGHTS, TEMPLATES, LogGenerator
+
+TENANTS = ["tnt_xyz789", "tnt_acme01", "tnt_globex", "tnt_initech", "tnt_umbrella"]
+PROVIDERS = {
+    Channel.SMS: ["aliyun", "twilio", "tencent"],
+    Channel.EMAIL: ["sendgrid", "ses", "mailgun"],
+    Channel.PUSH: ["fcm", "apns"],
+}
+TEMPLATES = {
+    Channel.SMS: {
+        "tpl_login_code": "Your verification code is {code}. It expires in 5 minutes.",
+        "tpl_order_shipped": "Your order {order} has shipped and arrives in 2-3 days.",
+        "tpl_payment_due": "Reminder: your payment of {amount} is due tomorrow.",
+    },
+    Channel.EMAIL: {
+        "tpl_welcome": "Welcome aboard! Confirm your address to finish signing up.",
+        "tpl_password_reset": "Someone asked to reset your password. Use code {code} within 15 minutes.",
+        "tpl_invoice": "Your invoice {order} for {amount} is attached.",
+        "tpl_newsletter": "This month: new features, tips and a look at what is coming next.",
+    },
+    Channel.PUSH: {
+        "tpl_new_message": "You have a new message waiting.",
+        "tpl_order_update": "Order {order} is out for delivery.",
+        "tpl_security_alert": "New sign-in to your account from a new device.",
+    },
+}
+ERRORS = {
+    Channel.SMS: ["Send timeout", "isv.MOBILE_NUMBER_ILLEGAL", "Carrier rejected the message"],
+    Channel.EMAIL: ["550 5.1.1 Mailbox does not exist", "Send timeout", "Message rejected as spam"],
+    Channel.PUSH: ["Unregistered device token", "InvalidProviderToken", "Send timeout"],
+}
+EMAIL_DOMAINS = ["example.com", "mail.example.org", "corp.example.net", "example.co.uk"]
+FIRST_NAMES = ["alice", "bob", "chen.wei", "dana", "emeka", "fatima", "giulia", "hiro", "ines", "jonas"]
+# Prefix and how many digits follow it: Chinese mobiles, then US, UK and German numbers.
+PHONE_FORMATS = {"138": 8, "139": 8, "186": 8, "+1415": 7, "+4479": 8, "+4915": 9}
+STATUS_WEIGHTS = {Status.DELIVERED: 70, Status.SENT: 15, Status.FAILED: 10, Status.PENDING: 5}
+CHANNEL_WEIGHTS = {Channel.SMS: 45, Channel.EMAIL: 40, Channel.PUSH: 15}
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
 
 # Distinct contents and provider answers drawn per template and per (provider, status).
 VARIANTS = 256
 
 
-class BatchLogGenerator:
-    """LogGenerator's rows, drawn a batch at a time from precomputed pools: about ten times faster.
+@dataclass(frozen=True)
+class SyntheticUser:
+    user_id: str
+    tenant_id: str
+    phone: str
+    email: str
+    device_token: str
+
+    @property
+    def push_provider(self):
+        """The provider that delivers to the user's device: `fcm` for an Android token, `apns` for an iOS one."""
+        return self.device_token.split(":", 1)[0]
+
+    def recipient_for(self, channel):
+        return {Channel.SMS: self.phone, Channel.EMAIL: self.email, Channel.PUSH: self.device_token}[channel]
+
+
+class LogGenerator:
+    """Realistic logs from a seeded random source, so a seed always gives the same data, drawn a batch at a time
+    from pools of contents and provider answers.
 
     Given `planned_rows`, the rows of the whole load come out oldest first, each at a random moment of
     its own equal share of the span, as a send log is written; otherwise each row's time is drawn
@@ -24,28 +81,26 @@ class BatchLogGenerator:
     """
 
     def __init__(self, seed, users, now, days, planned_rows=None):
-        self.single = LogGenerator(seed=seed, users=users, now=now, days=days)
         self.rng = random.Random(seed)
+        self.users = [self.make_user(number) for number in range(users)]
         self.now_epoch = now.timestamp()
-        self.span_seconds = self.single.span_seconds
+        self.span_seconds = max(1, int(days * 86400))
         self.planned_rows = planned_rows
         self.drawn_rows = 0
         self.channels = list(CHANNEL_WEIGHTS)
         self.channel_cum_weights = list(accumulate(CHANNEL_WEIGHTS.values()))
         self.statuses = list(STATUS_WEIGHTS)
         self.status_cum_weights = list(accumulate(STATUS_WEIGHTS.values()))
-        self.recipients = {
-            channel: [user.recipient_for(channel) for user in self.single.users] for channel in self.channels
-        }
+        self.recipients = {channel: [user.recipient_for(channel) for user in self.users] for channel in self.channels}
         self.templates = {
             channel: [
-                (template_id, [self.single.content_for(template) for _ in range(VARIANTS)])
+                (template_id, [self.content_for(template) for _ in range(VARIANTS)])
                 for template_id, template in TEMPLATES[channel].items()
             ]
             for channel in self.channels
         }
         self.responses = {
-            (provider, status): [self.single.provider_response(provider, status) for _ in range(VARIANTS)]
+            (provider, status): [self.provider_response(provider, status) for _ in range(VARIANTS)]
             for providers in PROVIDERS.values()
             for provider in providers
             for status in self.statuses
@@ -54,7 +109,7 @@ class BatchLogGenerator:
     def rows(self, count):
         """`count` rows as tuples in CONTRACT_FIELDS order."""
         rng = self.rng
-        users = self.single.users
+        users = self.users
         user_numbers = [int(rng.random() * len(users)) for _ in range(count)]
         channels = rng.choices(self.channels, cum_weights=self.channel_cum_weights, k=count)
         statuses = rng.choices(self.statuses, cum_weights=self.status_cum_weights, k=count)
@@ -102,6 +157,49 @@ class BatchLogGenerator:
         return [
             start + min(position + rng.random(), self.planned_rows) * share for position in range(first, first + count)
         ]
+
+    def make_user(self, number):
+        rng = self.rng
+        prefix, digits = rng.choice(list(PHONE_FORMATS.items()))
+        phone = prefix + "".join(rng.choices("0123456789", k=digits))
+        name = rng.choice(FIRST_NAMES)
+        email = f"{name}{number}@{rng.choice(EMAIL_DOMAINS)}"
+        if rng.random() < 0.5:
+            # An FCM registration token: an instance id, a colon, and a long base64url string.
+            token = (
+                "fcm:"
+                + "".join(rng.choices(TOKEN_ALPHABET, k=22))
+                + ":APA91b"
+                + "".join(rng.choices(TOKEN_ALPHABET, k=134))
+            )
+        else:
+            # An APNs device token: 32 bytes in hexadecimal.
+            token = f"apns:{rng.getrandbits(256):064x}"
+        return SyntheticUser(f"usr_{number:06d}", rng.choice(TENANTS), phone, email, token)
+
+    def content_for(self, template):
+        rng = self.rng
+        return template.format(
+            code=f"{rng.randint(0, 999999):06d}",
+            order=f"#{rng.randint(100000, 999999)}",
+            amount=f"${rng.randint(5, 500)}.{rng.randint(0, 99):02d}",
+        )
+
+    def provider_response(self, provider, status):
+        """The provider's raw answer, shaped like the real one; pending messages have none yet."""
+        if status == Status.PENDING:
+            return ""
+        rng = self.rng
+        ok = status != Status.FAILED
+        answers = {
+            "aliyun": {"BizId": f"{rng.getrandbits(60)}^0", "Code": "OK" if ok else "isv.BUSINESS_LIMIT_CONTROL"},
+            "twilio": {"sid": f"SM{rng.getrandbits(128):032x}", "status": "delivered" if ok else "undelivered"},
+            "tencent": {"SerialNo": f"{rng.getrandbits(64):x}", "Code": "Ok" if ok else "LimitExceeded"},
+            "fcm": {"name": f"projects/commlogs-demo/messages/{rng.getrandbits(63)}"},
+            "apns": {"apns-id": f"{rng.getrandbits(128):032x}", "status": 200 if ok else 410},
+        }
+        answer = answers.get(provider, {"message_id": f"<{rng.getrandbits(64):x}@{provider}.example>"})
+        return json.dumps(answer, separators=(",", ":"))
 
 
 @contextmanager

@@ -10,8 +10,7 @@ from django.db import DatabaseError, connections
 from communication import counters
 from communication.counts import count_logs
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
-from communication.seeding import BatchLogGenerator, write_rows
-from communication.synthetic import PROVIDERS, TENANTS
+from communication.seeding import PROVIDERS, TENANTS, LogGenerator, write_rows
 from tests.conftest import BASE_TIME, postgres_only
 
 pytestmark = [
@@ -34,7 +33,7 @@ def random_rows_query(rng):
 
 def write_concurrently(number, failures):
     rng = random.Random(number)
-    generator = BatchLogGenerator(seed=number, users=50, now=BASE_TIME, days=5)
+    generator = LogGenerator(seed=number, users=50, now=BASE_TIME, days=5)
     try:
         for _ in range(OPERATIONS_PER_WRITER):
             operation = rng.choice(["copy", "bulk_create", "create", "status", "channel", "tenant", "day", "delete"])
@@ -97,7 +96,7 @@ def as_lookup(item):
 def test_totals_match_count_after_concurrent_writers(monkeypatch):
     # Roll up on almost every read, so rollups race with the writers too.
     monkeypatch.setattr(counters, "ROLLUP_AFTER_ROWS", 5)
-    write_rows(BatchLogGenerator(seed=99, users=50, now=BASE_TIME, days=5).rows(2_000))
+    write_rows(LogGenerator(seed=99, users=50, now=BASE_TIME, days=5).rows(2_000))
     failures = []
     stop = threading.Event()
     reader = threading.Thread(target=read_concurrently, args=(stop, failures))

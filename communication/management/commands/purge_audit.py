@@ -6,7 +6,8 @@ from communication.lifecycle import PurgeCommand
 
 class Command(PurgeCommand):
     help = (
-        "Delete audit events older than their retention age, in short batches; safe to interrupt and rerun. "
+        "Delete audit events older than their retention age: on PostgreSQL whole months by dropping their "
+        "partitions, the rest in short batches; safe to interrupt and rerun. "
         "The only way audit events are ever deleted, and never one younger than DJANGO_AUDIT_RETENTION_DAYS."
     )
 

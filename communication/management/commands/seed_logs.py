@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from communication.counters import roll_up_and_vacuum
 from communication.models import CommunicationLog
-from communication.seeding import BatchLogGenerator, indexes_rebuilt_after, write_rows
+from communication.seeding import LogGenerator, indexes_rebuilt_after, write_rows
 
 # Rows per COPY statement (and per transaction): large enough to amortise, small enough to show progress.
 BATCH_ROWS = 20_000
@@ -34,9 +34,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, required=True, help="How many logs to append.")
         parser.add_argument("--users", type=int, default=10_000, help="How many distinct users (default 10000).")
-        parser.add_argument(
-            "--days", type=float, default=90, help="Spread created_at over this many days (default 90)."
-        )
+        span = parser.add_mutually_exclusive_group()
+        span.add_argument("--days", type=float, default=90, help="Spread created_at over this many days (default 90).")
+        span.add_argument("--months", type=int, help="Spread created_at over this many months of 30 days instead.")
         parser.add_argument(
             "--seed", type=int, default=None, help="Random seed, for repeatable data (default: random)."
         )
@@ -48,13 +48,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
-    def handle(self, *args, rows, users, days, seed, database, keep_indexes, no_progress, **options):
+    def handle(self, *args, rows, users, days, months, seed, database, keep_indexes, no_progress, **options):
+        days = 30 * months if months is not None else days
         for name, value in (("--rows", rows), ("--users", users), ("--days", days)):
             if value <= 0:
                 raise CommandError(f"{name} must be above 0")
         if database not in connections:
             raise CommandError(f"--database: unknown alias {database!r}")
-        generator = BatchLogGenerator(seed=seed, users=users, now=timezone.now(), days=days, planned_rows=rows)
+        generator = LogGenerator(seed=seed, users=users, now=timezone.now(), days=days, planned_rows=rows)
         rebuild = (
             connections[database].vendor == "postgresql"
             and not keep_indexes
