@@ -148,8 +148,18 @@ def free_port():
 def start_server(rows, settings_module):
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "commlogs_site.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "--timeout", str(SLOWEST_REQUEST_SECONDS), "--log-level", "warning"],
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "commlogs_site.wsgi",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            str(SLOWEST_REQUEST_SECONDS),
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env={**os.environ, **SERVER_ENV, "DATABASE_URL": database_url(rows), "DJANGO_SETTINGS_MODULE": settings_module},
         stderr=subprocess.DEVNULL,
@@ -239,7 +249,9 @@ def run():
     try:
         for name, params in measured:
             path = "/admin/communication/logs" + (f"?{urlencode(params)}" if params else "")
-            small_path = path if name not in ("last page",) else f"/admin/communication/logs?page={-(-small['total'] // 20)}"
+            small_path = (
+                path if name not in ("last page",) else f"/admin/communication/logs?page={-(-small['total'] // 20)}"
+            )
             (ours, ours_status, ours_body), (plain, plain_status, plain_body), (floor, *_), (on_small, *_) = (
                 side_by_side(
                     [
@@ -275,7 +287,9 @@ def run():
             "-c",
             PAGE_SQL_SCRIPT % {"shapes": json.dumps([(r["shape"], r["params"], r["total"] or 0) for r in results])},
             capture=True,
-        ).strip().splitlines()[-1]
+        )
+        .strip()
+        .splitlines()[-1]
     )
     for result in results:
         result["floor"] = result["floor_http"] + page_sql[result["shape"]]
@@ -288,25 +302,25 @@ def report(results, large_total, small_total):
     lines = [
         f"{large_total:,} rows against {small_total:,}, over {MONTHS} months; medians of {REQUESTS} requests (ms).",
         "",
-        "| shape | total | ours | plain | speedup | floor | × floor | ours at "
-        f"{small_total // 1000}k | × {small_total // 1000}k |",
+        "| shape | total | ours | plain | speedup | floor | x floor | ours at "
+        f"{small_total // 1000}k | x {small_total // 1000}k |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['shape']} | {r['total']:,} | {r['ours']:.1f} | {r['plain']:.1f} | {r['plain'] / r['ours']:.1f}× | "
+            f"| {r['shape']} | {r['total']:,} | {r['ours']:.1f} | {r['plain']:.1f} | {r['plain'] / r['ours']:.1f}x | "
             f"{r['floor']:.1f} | {r['ours'] / r['floor']:.2f} | {r['small']:.1f} | {r['ours'] / r['small']:.2f} |"
         )
     first_pages = [r for r in results if r["shape"] not in ("page 50", "last page")]
     targets = {
         "totals and pages identical to the straightforward implementation": all(r["identical"] for r in results),
-        "page 1 of every shape within 1.3× of the small table": all(r["ours"] / r["small"] <= 1.3 for r in first_pages),
-        "no filter and status=delivered at least 30× faster": all(
+        "page 1 of every shape within 1.3x of the small table": all(r["ours"] / r["small"] <= 1.3 for r in first_pages),
+        "no filter and status=delivered at least 30x faster": all(
             by_shape[name]["plain"] / by_shape[name]["ours"] >= 30 for name in ("no filter", "status=delivered")
         ),
         "no shape slower than the straightforward implementation": all(r["ours"] <= r["plain"] * 1.05 for r in results),
-        "the last page within 1.5× of page 1": by_shape["last page"]["ours"] <= 1.5 * by_shape["no filter"]["ours"],
-        "every shape within 2× of the floor": all(r["ours"] <= 2 * r["floor"] for r in results),
+        "the last page within 1.5x of page 1": by_shape["last page"]["ours"] <= 1.5 * by_shape["no filter"]["ours"],
+        "every shape within 2x of the floor": all(r["ours"] <= 2 * r["floor"] for r in results),
     }
     lines += ["", *(f"- {'met' if met else 'NOT met'}: {target}" for target, met in targets.items())]
     table = "\n".join(lines)

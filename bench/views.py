@@ -4,10 +4,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communication.api.views import CommunicationLogListView
 from communication.audit.models import AuditEvent
 from communication.audit.recording import record_event
 from communication.envelope import success_envelope
-from communication.api.views import CommunicationLogListView
 
 
 class PlainPagination(PageNumberPagination):

@@ -99,8 +99,10 @@ SESSION_MAX_AGE_HOURS = env.int("DJANGO_SESSION_MAX_AGE_HOURS", default=24)
 if SESSION_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("DJANGO_SESSION_MAX_AGE_HOURS must be 1 or more")
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
-# Days audit events are kept; the audit purge command deletes older ones.
+# Days audit events are kept; the audit purge command deletes older ones, and none younger.
 AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("DJANGO_AUDIT_RETENTION_DAYS must be 1 or more")
 
 # The rate limit's and the login limit's counters, shared by every worker: a table in the database by default,
 # Redis in production (`redis://127.0.0.1:6379/0`).
@@ -236,6 +238,8 @@ LOGGING = {
 
 # Retention of logs (of audit events: AUDIT_RETENTION_DAYS above), and the most rows one CSV export holds.
 LOG_RETENTION_DAYS = env.int("DJANGO_LOG_RETENTION_DAYS", default=180)
+if LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("DJANGO_LOG_RETENTION_DAYS must be 1 or more")
 EXPORT_MAX_ROWS = env.int("DJANGO_EXPORT_MAX_ROWS", default=100_000)
 
 # A page more than this many rows from both the first and the last matching row is refused (400 naming

@@ -4,23 +4,22 @@ import json
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from communication.audit.admin import (
-    AuditedReadOnlyAdmin,
-    CappedCountChangeList,
-    masked_query_redirect,
-    redirect_with_search,
-)
+from communication.admin_site import SafeListAdmin, redirect_with_search
+from communication.audit.admin import AuditedReadOnlyAdmin, CappedCountChangeList
 from communication.audit.models import AuditEvent
 from communication.counts import known_providers
 from communication.masking import mask_recipient
-from communication.models import RECIPIENT_REFERENCE, TOKEN_KEY_SHOWN_LENGTH, ApiToken, CommunicationLog
-from communication.tokens import expiry_of
+from communication.models import RECIPIENT_REFERENCE, ApiToken, CommunicationLog
+from communication.tokens import expiry_of, shown_key
 
 # The list shows the start of a log's content; its page shows all of it.
 CONTENT_PREVIEW_LENGTH = 40
@@ -142,15 +141,12 @@ admin.site.unregister(TokenProxy)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(TokenAdmin):
+class ApiTokenAdmin(TokenAdmin, SafeListAdmin):
     """API tokens, whose key is never shown whole: they are handed out only by a login or `drf_create_token`,
     and revoked here by deleting them."""
 
     list_display = ["user", "key_start", "created", "expires"]
     fields = readonly_fields = ["user", "key_start", "created", "expires"]
-
-    def changelist_view(self, request, extra_context=None):
-        return masked_query_redirect(request) or super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False
@@ -160,9 +156,29 @@ class ApiTokenAdmin(TokenAdmin):
 
     @admin.display(description="key")
     def key_start(self, token):
-        return f"{token.key[:TOKEN_KEY_SHOWN_LENGTH]}…"
+        return shown_key(token)
 
     @admin.display(description="expires (UTC)")
     def expires(self, token):
         moment = expiry_of(token)
         return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(SafeListAdmin, UserAdmin):
+    """Django's user admin, its lists as safe as the logs'."""
+
+    def kept_unmasked(self, request):
+        """The search, when it names a staff member by username or address."""
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        model = get_user_model()
+        return (SEARCH_VAR,) if term and model.objects.filter(Q(username=term) | Q(email=term)).exists() else ()
+
+
+@admin.register(Group)
+class StaffGroupAdmin(SafeListAdmin, GroupAdmin):
+    """Django's group admin, its lists as safe as the logs'."""

@@ -1,17 +1,21 @@
-"""Django's admin site under the service's name."""
+"""Django's admin site under the service's name, and what every list of it does with its query string."""
 
 from urllib.parse import unquote
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
+from django.http import HttpResponseRedirect, QueryDict
+from rest_framework import status
 
 from communication.audit.models import AuditEvent
 from communication.audit.recording import record_account_event
-from communication.masking import mask_personal_data
+from communication.errors import error_response
+from communication.masking import has_control_characters, mask_personal_data
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -67,3 +71,90 @@ def login_query(query):
             kept[REDIRECT_FIELD_NAME] = candidate
             break
     return kept
+
+
+class SafeListAdmin(admin.ModelAdmin):
+    """A list narrowed only by the filters it offers, answering a control character as a bad lookup, and whose
+    links never carry a phone number, an address or a device token."""
+
+    def changelist_view(self, request, extra_context=None):
+        """Django's list, after the refusal of a lookup it does not offer (a 400 naming it), the bad-lookup answer
+        for a control character, and the redirect that keeps personal data out of its links; sorted only by the
+        columns of `sortable_by`, whatever `?o=` asks (any other would sort the whole table)."""
+        request.GET = self.sortable_ordering_only(request.GET)
+        for name in self.refused_parameters(request):
+            return error_response(request, status.HTTP_400_BAD_REQUEST, f"Filtering by {name} not allowed")
+        if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
+            # Django's answer to a bad lookup; PostgreSQL refuses a NUL in any compared string.
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return self.query_redirect(request) or super().changelist_view(request, extra_context)
+
+    def sortable_ordering_only(self, query):
+        """The query with the parts of `?o=` that name a column outside `sortable_by` left out."""
+        if self.sortable_by is None or ORDER_VAR not in query:
+            return query
+        columns = list(self.list_display)
+        kept = [
+            part
+            for part in query[ORDER_VAR].split(".")
+            if part.lstrip("-").isdigit()
+            and int(part.lstrip("-")) < len(columns)
+            and columns[int(part.lstrip("-"))] in self.sortable_by
+        ]
+        cleaned = query.copy()
+        cleaned.pop(ORDER_VAR)
+        if kept:
+            cleaned[ORDER_VAR] = ".".join(kept)
+        return cleaned
+
+    def lookup_allowed(self, lookup, value, request):
+        """Only the parameters of the filters this list offers: any other lookup, such as
+        `recipient__startswith`, would let a reader narrow the count until a hidden value is read back."""
+        return lookup in self.offered_lookups(request)
+
+    def offered_lookups(self, request):
+        names = set()
+        for list_filter in self.list_filter:
+            if isinstance(list_filter, str):
+                field = get_fields_from_path(self.model, list_filter)[-1]
+                spec = admin.FieldListFilter.create(field, request, {}, self.model, self, field_path=list_filter)
+                names.update(spec.expected_parameters())
+            else:
+                names.add(list_filter.parameter_name)
+        return names
+
+    def refused_parameters(self, request):
+        """The names in the query string that no filter offers."""
+        offered = {*self.offered_lookups(request), *IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
+        return [name for name in request.GET if name not in offered]
+
+    def query_redirect(self, request):
+        """masked_query_redirect() for those who may see the list."""
+        if not self.has_view_or_change_permission(request):
+            return None
+        return masked_query_redirect(request, kept=self.kept_unmasked(request))
+
+    def kept_unmasked(self, request):
+        """The parameters a page may show as they are, even where they look like personal data."""
+        return ()
+
+    def get_object(self, request, object_id, from_field=None):
+        return None if has_control_characters(object_id) else super().get_object(request, object_id, from_field)
+
+
+def redirect_with_search(request, term):
+    params = request.GET.copy()
+    params[SEARCH_VAR] = term
+    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+
+
+def masked_query_redirect(request, kept=()):
+    """A list's query string whose values hold personal data, sent on with it masked, so that no link, form or
+    search box of the page writes it back; None when there is none. `kept` are left as they are."""
+    params = request.GET.copy()
+    for name, values in request.GET.lists():
+        if name not in kept:
+            params.setlist(name, [mask_personal_data(value) for value in values])
+    if params == request.GET:
+        return None
+    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")

@@ -5,9 +5,14 @@ from django.core.management import call_command
 from django.db.models.signals import post_migrate, post_save, pre_save
 
 
-def create_cache_table(using, **kwargs):
-    """The throttle counters' cache table comes with `migrate`, so no deployment can forget it."""
+def after_migrate(using, **kwargs):
+    """What `migrate` makes besides the tables, so no deployment can forget it: the cache's table (the database
+    cache's), and on PostgreSQL the partitions of the coming months."""
+    from communication.partitions import PARTITIONED, is_partitioned, maintain
+
     call_command("createcachetable", database=using, verbosity=0)
+    if is_partitioned(PARTITIONED[0], using):
+        maintain(using)
 
 
 class CommunicationConfig(AppConfig):
@@ -18,12 +23,17 @@ class CommunicationConfig(AppConfig):
     verbose_name = "Communication"
 
     def ready(self):
+        from rest_framework.authtoken.models import Token
+
         from communication import accounts, tokens
 
-        post_migrate.connect(create_cache_table, sender=self)
+        post_migrate.connect(after_migrate, sender=self)
         accounts.connect_login_events()
         pre_save.connect(tokens.note_credential_change, sender=settings.AUTH_USER_MODEL)
         post_save.connect(tokens.end_tokens_after_credential_change, sender=settings.AUTH_USER_MODEL)
+        # DRF's token is its key when printed: on a page that lists what deleting a user deletes, in the admin's
+        # history, in a log line. Only its start may be shown.
+        Token.__str__ = tokens.shown_key
 
 
 class CommlogsAdminConfig(admin_apps.AdminConfig):

@@ -154,9 +154,8 @@ class PurgeCommand(BatchDeleteCommand):
         whole_months = [month for month in monthly_partitions(self.model) if month.end <= cutoff]
         if dry_run:
             in_months = f", {len(whole_months)} whole months of them by dropping them" if whole_months else ""
-            self.stdout.write(
-                f"Would delete {self.count(old_rows)} {self.noun} created before {rfc3339(cutoff)}{in_months} (dry run)."
-            )
+            would = f"Would delete {self.count(old_rows)} {self.noun} created before {rfc3339(cutoff)}{in_months}"
+            self.stdout.write(f"{would} (dry run).")
             return
         dropped, months = 0, []
 

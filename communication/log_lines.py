@@ -87,7 +87,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request.request_id = incoming if INCOMING_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        plain = INCOMING_REQUEST_ID.fullmatch(incoming) and mask_personal_data(incoming) == incoming
+        request.request_id = incoming if plain else uuid.uuid4().hex
         token = current_request_id.set(request.request_id)
         started = time.monotonic()
         try:

@@ -13,10 +13,16 @@ EMAIL_PATTERN = re.compile(r"([^@\s])[^@\s]*@([^@\s]+)")
 LONG_TOKEN_LENGTH = 12
 HIDDEN = "****"
 
-# Inside other text: an address, or 8 or more digits, spaces and dashes that no letter, digit or `_` touches
-# (so `usr_12345678` and a log id stay as they are).
+# Inside other text: an address, a push token by its platform's prefix, 32 or more hexadecimal digits (an APNs
+# device token, an API token's key) and 8 or more digits, spaces and dashes; but not the platform's ids
+# (`usr_000123`, `log_8f3a...`), whatever digits they hold.
 EMAIL_INSIDE_TEXT = re.compile(r"[^\s@\"'<>()/=&?,;:]+@[^\s@\"'<>()/&?,;]+")
-PHONE_INSIDE_TEXT = re.compile(r"(?<![\w+])\+?[0-9][0-9 \-]{6,}[0-9](?!\w)")
+PUSH_TOKEN_INSIDE_TEXT = re.compile(r"(?i)\b(?:fcm|apns|gcm|hms|wns|expo):[A-Za-z0-9:_\-.]{8,}")
+NUMBERS_INSIDE_TEXT = re.compile(
+    r"(?P<id>(?<![A-Za-z0-9])[a-z][a-z0-9]{1,15}_[A-Za-z0-9_-]+)"
+    r"|(?P<hex>[0-9A-Fa-f]{32,})"
+    r"|(?P<phone>\+?[0-9][0-9 \-]{6,}[0-9])"
+)
 # `2026-04-15` and `2026-04-15 10` are dates, not phone numbers.
 DATE_SHAPED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2})?")
 
@@ -36,14 +42,16 @@ def mask_recipient(recipient):
     return HIDDEN
 
 
-def mask_phone_inside_text(match):
-    return match[0] if DATE_SHAPED.fullmatch(match[0]) else mask_recipient(match[0])
+def masked_number(match):
+    kept = match["id"] or (match["phone"] and DATE_SHAPED.fullmatch(match["phone"]))
+    return match[0] if kept else mask_recipient(match[0])
 
 
 def mask_personal_data(text):
-    """The text with every email address and phone number in it masked as a recipient is."""
-    text = EMAIL_INSIDE_TEXT.sub(lambda match: mask_recipient(match[0]), text)
-    return PHONE_INSIDE_TEXT.sub(mask_phone_inside_text, text)
+    """The text with every email address, phone number and device token in it masked as a recipient is."""
+    for pattern in (EMAIL_INSIDE_TEXT, PUSH_TOKEN_INSIDE_TEXT):
+        text = pattern.sub(lambda match: mask_recipient(match[0]), text)
+    return NUMBERS_INSIDE_TEXT.sub(masked_number, text)
 
 
 def mask_parameter(name, value):

@@ -52,8 +52,6 @@ CONTRACT_FIELDS = (
 RECIPIENT_REFERENCE = "recipient-of:"
 # The times Python can hold.
 TIME_RANGE = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-# How much of a token's key staff may see: enough to tell two apart, far too little to use.
-TOKEN_KEY_SHOWN_LENGTH = 6
 
 
 def generate_log_id():
@@ -147,6 +145,3 @@ class ApiToken(TokenProxy):
         proxy = True
         verbose_name = "API token"
         verbose_name_plural = "API tokens"
-
-    def __str__(self):
-        return f"{self.key[:TOKEN_KEY_SHOWN_LENGTH]}… of {self.user}"

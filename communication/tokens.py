@@ -7,6 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+# How much of a token's key staff may see: enough to tell two apart, far too little to use.
+TOKEN_KEY_SHOWN_LENGTH = 6
+
 
 def token_max_age():
     """How long after it is made a token authenticates; None when tokens never expire."""
@@ -36,6 +39,11 @@ def token_to_hand_out(user):
             token.delete()
             token = Token.objects.create(user=user)
     return token
+
+
+def shown_key(token):
+    """What may be shown of a token: the start of its key, too little to use."""
+    return f"{token.key[:TOKEN_KEY_SHOWN_LENGTH]}…"
 
 
 def expiry_of(token):

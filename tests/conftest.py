@@ -1,6 +1,7 @@
 """Fixtures shared by every test: users of each kind, tokens, clients and a log factory."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -10,10 +11,12 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
+import pgtrigger
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
+from django.core.management.commands import flush
 from django.db import DatabaseError, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -54,6 +57,20 @@ ITEM_KEYS = [
     "created_at",
     "updated_at",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_truncate_the_audit_trail():
+    """A transactional test's teardown empties every table with TRUNCATE, which the audit trail refuses."""
+    handle = flush.Command.handle
+
+    def handle_ignoring_the_refusal(self, *args, **options):
+        with pgtrigger.ignore("communication.AuditEvent:audit_never_truncated"):
+            return handle(self, *args, **options)
+
+    flush.Command.handle = handle_ignoring_the_refusal
+    yield
+    flush.Command.handle = handle
 
 
 @pytest.fixture(autouse=True)
@@ -159,6 +176,33 @@ def make_log(db):
         return CommunicationLog.objects.create(**values)
 
     return make
+
+
+# What settings_probe() prints: the settings a test names, read by a fresh process as production would.
+SETTINGS_PROBE = """
+import json, sys, django
+django.setup()
+from django.conf import settings
+database = settings.DATABASES["default"]
+extra = {"engine": database["ENGINE"], "name": str(database["NAME"]), "cache": settings.CACHES["default"]["BACKEND"],
+         "CONN_MAX_AGE": database["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": database["CONN_HEALTH_CHECKS"],
+         "connect_timeout": database.get("OPTIONS", {}).get("connect_timeout")}
+print(json.dumps({name: extra[name] if name in extra else getattr(settings, name) for name in sys.argv[1:]}))
+"""
+
+
+def settings_probe(names, **environment):
+    """(exit code, {name: value}, stderr) of the settings `names` in a fresh process whose environment has no
+    DJANGO_* or DATABASE_URL variable but those given."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_URL"))}
+    done = subprocess.run(
+        [sys.executable, "-c", SETTINGS_PROBE, *names],
+        cwd=settings.BASE_DIR,
+        env={**kept, "DJANGO_SETTINGS_MODULE": "commlogs_site.settings", **environment},
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, (json.loads(done.stdout) if done.returncode == 0 else None), done.stderr
 
 
 def item_ids(response):

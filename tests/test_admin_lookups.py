@@ -124,3 +124,47 @@ def test_bad_values_of_offered_filters_never_give_a_500(compliance, params):
     response = compliance.get(AUDIT_ADMIN_URL, params)
 
     assert response.status_code in (200, 302)
+
+
+TOKEN_ADMIN_URL = "/admin/communication/apitoken/"
+
+
+@pytest.fixture
+def superuser(client, make_user):
+    client.force_login(make_user("root", staff=True, superuser=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("url", "lookup", "value"),
+    [
+        (TOKEN_ADMIN_URL, "key__startswith", "9"),
+        (TOKEN_ADMIN_URL, "key__regex", "^[9]"),
+        (TOKEN_ADMIN_URL, "key", "\x00"),
+        ("/admin/auth/user/", "password__startswith", "md5"),
+        ("/admin/auth/user/", "email__contains", "@"),
+        ("/admin/auth/group/", "permissions__codename__startswith", "view"),
+    ],
+)
+def test_every_admin_list_refuses_a_lookup_it_does_not_offer(superuser, url, lookup, value):
+    response = superuser.get(url, {lookup: value})
+
+    assert response.status_code == 400
+    assert f"Filtering by {lookup} not allowed" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", [TOKEN_ADMIN_URL, "/admin/auth/user/", "/admin/auth/group/", ADMIN_LOGS_URL])
+def test_a_nul_in_any_admin_list_query_is_a_bad_lookup_not_a_500(superuser, url):
+    response = superuser.get(url, {"q": "a\x00"})
+
+    assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
+
+
+def test_a_log_list_sorts_only_by_its_time_whatever_the_query_asks(admin_reader, make_log):
+    make_log(user_id="usr_b", minutes_ago=1)
+    make_log(user_id="usr_a", minutes_ago=2)
+    make_log(user_id="usr_c", minutes_ago=3)
+
+    for ordering in ("1", "-1", "5", "1.2"):
+        response = admin_reader.get(ADMIN_LOGS_URL, {"o": ordering})
+        assert [log.user_id for log in response.context["cl"].result_list] == ["usr_b", "usr_a", "usr_c"], ordering

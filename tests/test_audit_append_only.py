@@ -47,3 +47,11 @@ def test_deleting_a_staff_user_keeps_who_acted_in_their_events(recorded_read, st
     staff_reader.delete()
 
     assert AuditEvent.objects.values_list("actor_id", "actor_username").get() == (reader_id, "reader")
+
+
+@postgres_only
+def test_the_audit_trail_cannot_be_truncated(recorded_read):
+    with pytest.raises(DatabaseError, match="Cannot truncate"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {TABLE}")
+
+    assert AuditEvent.objects.count() == 1

@@ -8,6 +8,8 @@ from tests.conftest import ADMIN_LOGS_URL, EXPORT_URL, FULL_PHONE, LOGS_URL
 
 EMAIL = "alice@example.com"
 SPACED_PHONE = "+44 7911 123456"
+FCM_TOKEN = "fcm:v9DjwytQzGGdem0DuXAQyC:APA91bxmuG4uVH5WIrQRTrK1m9EBHY2jrMvTV"
+APNS_TOKEN = "apns:" + "03a4774d" * 8
 
 
 def stored_text():
@@ -15,7 +17,19 @@ def stored_text():
 
 
 @pytest.mark.parametrize("name", ["user_id", "tenant_id", "template_id", "provider", "recipient"])
-@pytest.mark.parametrize("value", [FULL_PHONE, EMAIL, SPACED_PHONE, f"call {FULL_PHONE} now"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        FULL_PHONE,
+        EMAIL,
+        SPACED_PHONE,
+        f"call {FULL_PHONE} now",
+        FCM_TOKEN,
+        APNS_TOKEN,
+        f"x{FULL_PHONE}",
+        f"{FULL_PHONE}_",
+    ],
+)
 @pytest.mark.parametrize("url", [LOGS_URL, EXPORT_URL])
 def test_a_phone_number_or_address_typed_into_any_api_filter_is_stored_masked(reader_client, url, name, value):
     reader_client.get(url, {name: value})
@@ -40,13 +54,20 @@ def test_identifiers_and_times_are_stored_as_typed(reader_client):
     assert AuditEvent.objects.get().filters == query
 
 
+@pytest.mark.parametrize("agent", [f"ops/2.1 {FCM_TOKEN}", f"Mozilla{FULL_PHONE}", f"ops ({EMAIL})"])
+def test_personal_data_in_the_user_agent_is_stored_masked(reader_client, agent):
+    reader_client.get(LOGS_URL, HTTP_USER_AGENT=agent)
+
+    assert not any(secret in AuditEvent.objects.get().user_agent for secret in (FCM_TOKEN, FULL_PHONE, EMAIL))
+
+
 def test_an_address_in_the_user_agent_is_stored_masked(reader_client):
     reader_client.get(LOGS_URL, HTTP_USER_AGENT=f"ops-console/2.1 ({EMAIL})")
 
     assert AuditEvent.objects.get().user_agent == "ops-console/2.1 (a***@example.com)"
 
 
-@pytest.mark.parametrize("term", [FULL_PHONE, EMAIL, SPACED_PHONE])
+@pytest.mark.parametrize("term", [FULL_PHONE, EMAIL, SPACED_PHONE, FCM_TOKEN, f"x{FULL_PHONE}"])
 def test_an_admin_search_for_a_recipient_no_log_has_is_sent_on_masked_and_stored_masked(admin_reader, term):
     response = admin_reader.get(ADMIN_LOGS_URL, {"q": term}, follow=True)
 

@@ -1,6 +1,5 @@
 """Production settings: HTTPS hardening from one variable, a clean deploy check, static files by whitenoise."""
 
-import json
 import os
 import secrets
 import shutil
@@ -15,60 +14,43 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from tests.conftest import LOGS_URL
+from tests.conftest import LOGS_URL, settings_probe
 
-SETTINGS_PROBE = """
-import json, django
-django.setup()
-from django.conf import settings as s
-database = s.DATABASES["default"]
-print(json.dumps({
-    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
-    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS": s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
-    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
-    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
-    "cache": s.CACHES["default"]["BACKEND"],
-    "CONN_MAX_AGE": database["CONN_MAX_AGE"],
-    "CONN_HEALTH_CHECKS": database["CONN_HEALTH_CHECKS"],
-    "connect_timeout": database.get("OPTIONS", {}).get("connect_timeout"),
-    "API_STATEMENT_TIMEOUT_MS": s.API_STATEMENT_TIMEOUT_MS,
-    "AUDIT_RETENTION_DAYS": s.AUDIT_RETENTION_DAYS,
-    "COUNTER_ROLLUP_ON_READ": s.COUNTER_ROLLUP_ON_READ,
-}))
-"""
+PROBED = [
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "cache",
+    "CONN_MAX_AGE",
+    "CONN_HEALTH_CHECKS",
+    "connect_timeout",
+    "API_STATEMENT_TIMEOUT_MS",
+    "AUDIT_RETENTION_DAYS",
+    "COUNTER_ROLLUP_ON_READ",
+]
 
 
 def production_environment(**variables):
-    """The environment of a production process: no test overrides, debug off, a real secret key."""
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_URL"))
-    }
-    environment.update(
-        DJANGO_SETTINGS_MODULE="commlogs_site.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        **variables,
-    )
-    return environment
+    """The variables of a production process: debug off, a real secret key."""
+    return {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **variables}
 
 
 def settings_under(**variables):
-    output = subprocess.run(
-        [sys.executable, "-c", SETTINGS_PROBE],
-        cwd=settings.BASE_DIR,
-        env=production_environment(**variables),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output)
+    code, read, stderr = settings_probe(PROBED, **production_environment(**variables))
+    assert code == 0, stderr
+    return read
 
 
 def test_check_deploy_reports_nothing_with_https_debug_off_and_a_real_key():
     result = subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
-        env=production_environment(DJANGO_HTTPS="1"),
+        env={
+            **{name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_URL"))},
+            "DJANGO_SETTINGS_MODULE": "commlogs_site.settings",
+            **production_environment(DJANGO_HTTPS="1"),
+        },
         capture_output=True,
         text=True,
     )

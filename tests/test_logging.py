@@ -112,3 +112,20 @@ def test_no_recipient_content_token_or_password_in_any_log_line_or_error_message
     said = [written] + [answer.content.decode() for answer in [*answers, forced_500][3:]]
     for secret in [PHONE, EMAIL, PUSH_TOKEN, CONTENT, token, token[:-1], PASSWORD]:
         assert not any(secret in text for text in said), secret
+
+
+def test_an_incoming_request_id_holding_personal_data_is_replaced(reader_client):
+    for incoming in ("18692103752", "alice.example@x.io", "fcm:v9DjwytQzGGdem0DuXAQyC"):
+        response = reader_client.get(LOGS_URL, HTTP_X_REQUEST_ID=incoming)
+        assert len(response["X-Request-ID"]) == 32, incoming
+
+
+def test_a_push_token_in_a_security_log_message_is_masked(admin_client, log_lines):
+    token = "fcm:v9DjwytQzGGdem0DuXAQyC:APA91bxmuG4uVH5WIrQRTrK1m9EBHY2jrMvTV"
+
+    admin_client.get("/admin/communication/communicationlog/", {"_to_field": token})
+    APIClient().get("/api/schema/", HTTP_HOST=token)
+
+    written = "\n".join(log_lines())
+    assert "DisallowedHost" in written or "Invalid HTTP_HOST" in written
+    assert token not in written

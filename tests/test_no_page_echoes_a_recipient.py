@@ -9,6 +9,7 @@ from tests.conftest import ADMIN_LOGS_URL, AUDIT_ADMIN_URL, BROWSER_ACCEPT, EXPO
 
 PHONE = "+447911123456"
 EMAIL = "alice@example.com"
+PUSH_TOKEN = "fcm:v9DjwytQzGGdem0DuXAQyC:APA91bxmuG4uVH5WIrQRTrK1m9EBHY2jrMvTV"
 PAGES = [
     "/",
     "/api/docs/",
@@ -28,11 +29,13 @@ PAGES = [
     AUDIT_ADMIN_URL,
     "/admin/communication/apitoken/",
     "/admin/communication/",
+    "/admin/auth/user/",
+    "/admin/auth/group/",
 ]
 
 
 def queries(value):
-    names = ["recipient", "q", "next", "lang", "version", "format", "user_id", "unknown", "e", "o", "p"]
+    names = ["recipient", "q", "next", "lang", "version", "format", "user_id", "provider", "unknown", "e", "o", "p"]
     return [{name: value} for name in names] + [{"recipient": value, "q": value, "next": f"/admin/?q={value}"}]
 
 
@@ -44,6 +47,7 @@ def written(value):
 def visitor(request, client, make_user, make_log):
     make_log(recipient=PHONE)
     make_log(recipient=EMAIL, channel="email")
+    make_log(recipient=PUSH_TOKEN, channel="push", provider="fcm")
     if request.param != "anonymous":
         client.force_login(
             make_user(request.param, staff=True, can_view_logs=True, superuser=request.param == "superuser")
@@ -51,7 +55,7 @@ def visitor(request, client, make_user, make_log):
     return client
 
 
-@pytest.mark.parametrize("value", [PHONE, EMAIL])
+@pytest.mark.parametrize("value", [PHONE, EMAIL, PUSH_TOKEN, f"x{PHONE}"])
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("accept", [BROWSER_ACCEPT, "application/json"])
 def test_no_page_writes_a_recipient_from_its_query_string_back(visitor, page, value, accept):

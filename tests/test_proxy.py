@@ -95,6 +95,38 @@ def test_what_nginx_refuses_comes_as_the_json_envelope_without_the_request(serve
     assert RECIPIENT not in body
 
 
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /admin/communication/logs?recipient=" + RECIPIENT + b"&x=\xff HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /api/caf\xc3\xa9 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\nCookie: csrftoken=\x01\r\n\r\n",
+        b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\nUser-Agent: a\x1fb\r\n\r\n",
+        b"GET /api/schema/ HTTP/9.9\r\nHost: localhost\r\n\r\n",
+        b"GET /admin/communication/logs?user_id=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\n"
+        + b"".join(b"X-%d: 1\r\n" % n for n in range(150))
+        + b"\r\n",
+    ],
+    ids=[
+        "raw byte in the line",
+        "raw UTF-8 in the path",
+        "control in a cookie",
+        "control in a header",
+        "HTTP/9.9",
+        "9 KB line",
+        "150 headers",
+    ],
+)
+def test_what_gunicorn_would_refuse_with_a_page_of_its_own_never_reaches_it(served, request_bytes):
+    answered, headers, body = raw_http_answer(served, request_bytes)
+
+    assert not headers["content-type"].startswith("text/html")
+    if answered >= 400:
+        envelope(body, answered)
+    assert RECIPIENT not in body
+
+
 def slow_client(address, stop):
     """A client that sends a header line every half second and never finishes its request."""
     with socket.create_connection(address) as connection:

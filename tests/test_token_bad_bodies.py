@@ -49,3 +49,12 @@ def test_a_username_that_is_not_a_string_is_a_400(staff_reader, username):
     response = APIClient().generic("POST", TOKEN_URL, body, content_type="application/json")
 
     assert (response.status_code, response.json()["message"]) == (400, "username: must be a string")
+
+
+@pytest.mark.parametrize(("accept", "query"), [("text/html", ""), ("text/*", ""), ("", "?format=api"), ("*/*", "")])
+def test_a_refused_login_asked_for_as_a_page_is_the_json_envelope(staff_reader, accept, query):
+    body = json.dumps({"username": "reader", "password": "wrong"})
+
+    response = APIClient().generic("POST", TOKEN_URL + query, body, content_type="application/json", HTTP_ACCEPT=accept)
+
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")

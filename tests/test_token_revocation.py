@@ -117,3 +117,10 @@ def test_a_tokens_page_shows_no_key(superuser_browser, staff_reader, token):
 
     assert f"{token[:6]}…" in page
     assert token not in page
+
+
+def test_the_page_confirming_a_users_deletion_shows_no_token_key(superuser_browser, staff_reader, token):
+    page = superuser_browser.get(f"/admin/auth/user/{staff_reader.pk}/delete/").content.decode()
+
+    assert f"{token[:6]}…" in page
+    assert token not in page

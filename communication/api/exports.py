@@ -22,13 +22,16 @@ CHUNK_ROWS = 2000
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Without a byte-order mark, Excel opens UTF-8 as the local code page and garbles non-ASCII text.
 UTF8_BOM = "\ufeff"
-# OWASP's list of what starts a formula, their full-width forms, and a line feed, which some importers trim.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# OWASP's list of what starts a formula, with the other forms of `=`, `+`, `-` and `@` (full-width, small, minus).
+FORMULA_TRIGGERS = set("=+-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\u2212")
+# What a spreadsheet may skip before a formula, besides any Unicode space or line break: the invisible characters.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def spreadsheet_safe(value):
     """Prefix `'` to every cell a spreadsheet could run as a formula (OWASP CSV injection), even after spaces."""
-    return f"'{value}" if value.lstrip(" ").startswith(FORMULA_TRIGGERS) else value
+    first = value.lstrip().lstrip(INVISIBLE).lstrip()[:1]
+    return f"'{value}" if {value[:1], first} & FORMULA_TRIGGERS else value
 
 
 def log_rows(queryset, serializer):

@@ -43,7 +43,7 @@ class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
     """The browsable page shows a list's filter form (also beside a 400), its page links and no full recipient."""
 
     def get_filter_form(self, data, view, request):
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or getattr(view, "filterset_class", None) is None:
             return None
         if "items" in data:
             return super().get_filter_form(data["items"], view, request)

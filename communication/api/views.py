@@ -7,6 +7,7 @@ from django.db import connection
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from communication.accounts import LoginLockedOut, is_locked_out, username_as_text
@@ -66,6 +67,8 @@ class TokenView(generics.GenericAPIView):
     """`POST /api/auth/token/` with `username` and `password` returns `{"token": "..."}`."""
 
     serializer_class = CredentialsSerializer
+    # JSON only: a login form is no page to browse.
+    renderer_classes = [JSONRenderer]
     authentication_classes = []
     permission_classes = []
 

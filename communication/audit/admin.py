@@ -4,18 +4,18 @@ import ipaddress
 from functools import partial
 
 from django.contrib import admin
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup
-from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import QueryDict
 from django.utils.functional import cached_property
 
+from communication.admin_site import SafeListAdmin
 from communication.audit.mixins import audited_admin_read
 from communication.audit.models import AuditEvent
 from communication.audit.recording import masked_filters
-from communication.masking import has_control_characters, mask_personal_data, mask_recipient
+from communication.masking import mask_recipient
 
 # In the audit trail's search, `user:<user id>` finds the events that name that user's logs.
 SUBJECT_SEARCH_PREFIX = "user:"
@@ -42,9 +42,8 @@ class CappedCountChangeList(ChangeList):
         self.shown_query = self.query
 
 
-class AuditedReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence, read-only: every page that shows objects is recorded in the audit trail and fails closed; a list
-    is narrowed only by the filters it offers, and its links never carry a phone number or an address."""
+class AuditedReadOnlyAdmin(SafeListAdmin):
+    """Evidence, read-only: every page that shows objects is recorded in the audit trail and fails closed."""
 
     list_action = view_action = None
     # The field of an object that says whose it is, recorded with its page (a log's `user_id`).
@@ -68,7 +67,7 @@ class AuditedReadOnlyAdmin(admin.ModelAdmin):
         return CappedCountChangeList
 
     def changelist_view(self, request, extra_context=None):
-        list_page = partial(self.list_page, request, extra_context)
+        list_page = partial(super().changelist_view, request, extra_context)
         return audited_admin_read(request, self.list_action, list_page, partial(self.describe_list_page, request))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -87,49 +86,8 @@ class AuditedReadOnlyAdmin(admin.ModelAdmin):
             partial(audited_object_page, unquote(object_id), "object", whose=self.owner_field, view="history"),
         )
 
-    def lookup_allowed(self, lookup, value, request):
-        """Only the parameters of the filters this list offers: any other lookup, such as
-        `recipient__startswith`, would let a reader narrow the count until a hidden value is read back."""
-        return lookup in self.offered_lookups(request)
-
-    def offered_lookups(self, request):
-        names = set()
-        for list_filter in self.list_filter:
-            if isinstance(list_filter, str):
-                field = get_fields_from_path(self.model, list_filter)[-1]
-                spec = admin.FieldListFilter.create(field, request, {}, self.model, self, field_path=list_filter)
-                names.update(spec.expected_parameters())
-            else:
-                names.add(list_filter.parameter_name)
-        return names
-
-    def refused_parameters(self, request):
-        """The names in the query string that no filter offers: recorded masked whole when a page is refused."""
-        offered = {*self.offered_lookups(request), *IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
-        return [name for name in request.GET if name not in offered]
-
-    def list_page(self, request, extra_context):
-        """The list as Django renders it, unrecorded: after the refusal of a lookup it does not offer, the
-        bad-lookup answer for a control character, and the redirects that keep personal data out of its links."""
-        for name in self.refused_parameters(request):
-            raise DisallowedModelAdminLookup(f"Filtering by {name} not allowed")
-        if any(has_control_characters(value) for _, values in request.GET.lists() for value in values):
-            # Django's answer to a bad lookup; PostgreSQL refuses a NUL in any compared string.
-            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
-        return self.query_redirect(request) or super().changelist_view(request, extra_context)
-
-    def query_redirect(self, request):
-        """masked_query_redirect() for those who may see the list."""
-        if not self.has_view_or_change_permission(request):
-            return None
-        return masked_query_redirect(request, kept=self.kept_unmasked(request))
-
-    def kept_unmasked(self, request):
-        """The parameters a page may show as they are, even where they look like a phone number or an address."""
-        return ()
-
     def describe_list_page(self, request, response):
-        """(filters, total) of a list page for its audit event; `response` is None for a refused page."""
+        """(filters, total) of a list page for its audit event, its refused parameters masked whole."""
         changelist = shown_on_page(response, "cl")
         params = request.GET.copy()
         term = params.get(SEARCH_VAR, "").strip()
@@ -149,9 +107,6 @@ class AuditedReadOnlyAdmin(admin.ModelAdmin):
         """What a search turned out to name, recorded beside it (whose logs it found)."""
         return {}
 
-    def get_object(self, request, object_id, from_field=None):
-        return None if has_control_characters(object_id) else super().get_object(request, object_id, from_field)
-
 
 def shown_on_page(response, name):
     """What an admin page renders as `name` (its change list, its object), or None for a redirect or a refusal."""
@@ -169,24 +124,6 @@ def audited_object_page(object_id, context_name, response, whose=None, view=None
     if view is not None:
         params["view"] = view
     return masked_filters(params, ["id", whose, "view"]), (1 if shown is not None else None)
-
-
-def redirect_with_search(request, term):
-    params = request.GET.copy()
-    params[SEARCH_VAR] = term
-    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
-
-
-def masked_query_redirect(request, kept=()):
-    """A list's query string whose values hold a phone number or an address, sent on with them masked, so that no
-    link, form or search box of the page writes one back; None when there is none. `kept` are left as they are."""
-    params = request.GET.copy()
-    for name, values in request.GET.lists():
-        if name not in kept:
-            params.setlist(name, [mask_personal_data(value) for value in values])
-    if params == request.GET:
-        return None
-    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
 
 def is_subject_or_ip(term):

@@ -79,7 +79,16 @@ class AuditEvent(models.Model):
             ),
         ]
         # Append-only in the database itself: only the retention purge deletes, under pgtrigger.ignore.
-        triggers = [pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="audit_never_truncated",
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate the audit trail';",
+            ),
+        ]
 
     def __str__(self):
         who = self.actor_username or "anonymous"

@@ -2,30 +2,23 @@
 
 import sys
 from contextlib import nullcontext
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from tqdm import tqdm
 
 from communication.counters import roll_up_and_vacuum
+from communication.counts import count_logs
 from communication.models import CommunicationLog
+from communication.partitions import is_partitioned, make_months
 from communication.seeding import LogGenerator, indexes_rebuilt_after, write_rows
 
 # Rows per COPY statement (and per transaction): large enough to amortise, small enough to show progress.
 BATCH_ROWS = 20_000
 # From this many rows, and when the load at least doubles the table, PostgreSQL indexes are rebuilt after it.
 REBUILD_INDEXES_FROM_ROWS = 100_000
-
-
-def estimated_rows(database):
-    """The planner's row estimate of the PostgreSQL log table: free, where a count is not."""
-    with connections[database].cursor() as cursor:
-        cursor.execute(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
-            [CommunicationLog._meta.db_table],
-        )
-        return cursor.fetchone()[0]
 
 
 class Command(BaseCommand):
@@ -55,12 +48,14 @@ class Command(BaseCommand):
                 raise CommandError(f"{name} must be above 0")
         if database not in connections:
             raise CommandError(f"--database: unknown alias {database!r}")
-        generator = LogGenerator(seed=seed, users=users, now=timezone.now(), days=days, planned_rows=rows)
+        now = timezone.now()
+        generator = LogGenerator(seed=seed, users=users, now=now, days=days, planned_rows=rows)
+        self.make_months(now - timedelta(days=days), now, database)
         rebuild = (
             connections[database].vendor == "postgresql"
             and not keep_indexes
             and rows >= REBUILD_INDEXES_FROM_ROWS
-            and rows >= estimated_rows(database)
+            and rows >= count_logs(CommunicationLog.objects.using(database).all())
         )
         with indexes_rebuilt_after(database) if rebuild else nullcontext():
             self.load(generator, rows, database, no_progress)
@@ -68,6 +63,17 @@ class Command(BaseCommand):
             # One delta row per key and COPY statement: fold them now rather than on some reader's request.
             roll_up_and_vacuum(database)
         self.stdout.write(f"Appended {rows} logs for {users} users over {days:g} days.")
+
+    def make_months(self, start, end, database):
+        """The partitions of the months the rows fall in, on PostgreSQL; without them they land in the default one."""
+        if not is_partitioned(CommunicationLog, database):
+            return
+        try:
+            make_months(CommunicationLog, start, end, database)
+        except DatabaseError as error:
+            self.stderr.write(
+                f"Months not partitioned ({error.__class__.__name__}); rows outside them go to the default."
+            )
 
     def load(self, generator, rows, database, no_progress):
         with tqdm(total=rows, unit="rows", unit_scale=True, disable=no_progress, file=sys.stderr) as progress:
