@@ -104,7 +104,7 @@ def test_what_nginx_refuses_comes_as_the_json_envelope_without_the_request(serve
         b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\nUser-Agent: a\x1fb\r\n\r\n",
         b"GET /api/schema/ HTTP/9.9\r\nHost: localhost\r\n\r\n",
         b"GET /admin/communication/logs?user_id=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\n"
+        b"GET /api/schema/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         + b"".join(b"X-%d: 1\r\n" % n for n in range(150))
         + b"\r\n",
     ],
