@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=local-demo-only-secret-key
 
-.PHONY: help run test test-browser lint serve loadtest schemathesis bench bench-flat independent-check clean
+.PHONY: help run test test-browser lint serve loadtest schemathesis bench replica test-replica independent-check clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -22,10 +22,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo's database (the environment before manage.py, $(1)) migrated, seeded, with a demo superuser.
+define demo_database
+	$(DEMO_ENV) $(1) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(1) $(BIN)/python manage.py seed_demo_logs --if-empty
+	@$(DEMO_ENV) $(1) $(BIN)/python manage.py create_demo_admin --curl-port $(PORT)
+endef
+
 run: $(VENV)/.installed  ## Demo on SQLite at 127.0.0.1:8000 (or PORT), with demo data, a demo superuser and a curl line to try.
-	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo_logs --if-empty
-	@$(DEMO_ENV) $(BIN)/python manage.py create_demo_admin --curl-port $(PORT)
+	$(call demo_database,)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev  ## The test suite (SQLite; PostgreSQL with DATABASE_URL=postgres://...).
@@ -33,6 +38,21 @@ test: $(VENV)/.installed-dev  ## The test suite (SQLite; PostgreSQL with DATABAS
 
 test-browser: $(VENV)/.installed-dev  ## The browser tests alone, failing rather than skipping without Chromium.
 	COMMLOGS_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+PRIMARY_URL ?= postgres://postgres@127.0.0.1:5432/commlogs
+REPLICA_URL ?= postgres://postgres@127.0.0.1:5433/commlogs
+
+replica: $(VENV)/.installed  ## The demo on PostgreSQL with a streaming replica (tools/replica.sh) serving its reads.
+	psql $(dir $(PRIMARY_URL))postgres -qc 'CREATE DATABASE commlogs' 2>/dev/null || true
+	tools/replica.sh start
+	$(call demo_database,DATABASE_URL=$(PRIMARY_URL))
+	$(DEMO_ENV) DATABASE_URL=$(PRIMARY_URL) DATABASE_REPLICA_URL=$(REPLICA_URL) \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test-replica: $(VENV)/.installed-dev  ## The replica tests, and the contract suite read from a streaming replica of the local PostgreSQL.
+	tools/replica.sh start
+	DATABASE_URL=$(PRIMARY_URL) DATABASE_REPLICA_URL=$(REPLICA_URL) COMMLOGS_REQUIRE_REPLICA=1 \
+		$(BIN)/pytest -m "replica or contract" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev  ## ruff check and ruff format --check.
 	$(BIN)/ruff check .
@@ -57,9 +77,6 @@ BENCH_ROWS ?= 1000000
 
 bench: $(VENV)/.installed  ## The product against the straightforward implementation on PostgreSQL; writes docs/performance.md's table.
 	BENCH_ROWS=$(BENCH_ROWS) $(BIN)/python bench/run.py
-
-bench-flat: $(VENV)/.installed  ## Page 1 of every shape on a small and a large table side by side.
-	$(BIN)/python bench/flatness.py
 
 independent-check: $(VENV)/.installed  ## The API against plain SQL, by a checker that shares no code with it.
 	$(BIN)/python tools/independent_check.py

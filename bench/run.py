@@ -1,7 +1,7 @@
 """`make bench`: the product against the straightforward implementation, and on a small and a large table.
 
-Seeds two PostgreSQL databases (commlogs_bench_<rows>) when they hold fewer rows than asked, serves each with one
-gunicorn worker per implementation, and asks them in turn, shape by shape, so that all see the same load:
+Seeds two PostgreSQL databases (commlogs_bench_<rows>_<months>m) when they hold fewer rows than asked, serves each
+with one gunicorn worker per implementation, and asks them in turn, shape by shape, so that all see the same load:
 
 - ours and plain (bench/views.py: DRF's PageNumberPagination, `queryset.count()`, OFFSET) on the large table;
 - the floor: an authenticated, permission-checked DRF response that writes one audit event, plus the raw SQL of
@@ -49,8 +49,12 @@ SERVER_ENV = {
 }
 
 
+def database_name(rows):
+    return f"commlogs_bench_{rows}_{MONTHS}m"
+
+
 def database_url(rows):
-    return f"{SERVER_URL}/commlogs_bench_{rows}?conn_max_age=600"
+    return f"{SERVER_URL}/{database_name(rows)}?conn_max_age=600"
 
 
 def manage(rows, *arguments, capture=False):
@@ -69,7 +73,7 @@ def manage(rows, *arguments, capture=False):
 
 def prepare(rows):
     """Create, migrate and seed the database of `rows` as needed; the token and shape values of its reader."""
-    name = f"commlogs_bench_{rows}"
+    name = database_name(rows)
     subprocess.run(["psql", f"{SERVER_URL}/postgres", "-qc", f'CREATE DATABASE "{name}"'], capture_output=True)
     manage(rows, "migrate", "--noinput", "-v0")
     output = manage(rows, "shell", "-c", PREPARE_SCRIPT % {"rows": rows, "months": MONTHS}, capture=True)
@@ -294,6 +298,124 @@ def run():
     for result in results:
         result["floor"] = result["floor_http"] + page_sql[result["shape"]]
     report(results, large["total"], small["total"])
+    report_hour_layer(json.loads(manage(LARGE_ROWS, "shell", "-c", HOUR_LAYER_SCRIPT, capture=True).splitlines()[-1]))
+    if MONTHS > 1:
+        report_purge(json.loads(manage(LARGE_ROWS, "shell", "-c", PURGE_SCRIPT, capture=True).strip().splitlines()[-1]))
+
+
+# Run in `manage.py shell` on the large database: the median milliseconds of totals over ranges that end inside a day,
+# with the hour counters, and without them (the part days counted from the rows, as with no hour layer).
+HOUR_LAYER_SCRIPT = """
+import json, statistics, time
+from datetime import timedelta
+from communication import counts
+from communication.models import CommunicationLog
+
+newest = CommunicationLog.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+ranges = {
+    "6 hours, open end": {"created_at__gte": newest - timedelta(hours=6, minutes=20)},
+    "30 days and a time, channel=sms": {"created_at__gte": newest - timedelta(days=30, hours=5), "channel": "sms"},
+    "9:30 to 17:45 of one day, status=failed": {
+        "created_at__gte": (newest - timedelta(days=3)).replace(hour=9, minute=30),
+        "created_at__lt": (newest - timedelta(days=3)).replace(hour=17, minute=45), "status": "failed"},
+}
+
+def median_ms(rows):
+    runs = []
+    for _ in range(15):
+        started = time.perf_counter()
+        counts.count_logs(rows)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs) * 1000
+
+timings = {}
+for name, conditions in ranges.items():
+    rows = CommunicationLog.objects.filter(**conditions)
+    with_hours = median_ms(rows)
+    counts.HOUR = counts.DAY
+    timings[name] = {"with": with_hours, "without": median_ms(rows), "total": counts.count_logs(rows)}
+    counts.HOUR = timedelta(hours=1)
+print(json.dumps(timings))
+"""
+
+
+def report_hour_layer(timings):
+    """Print totals over part days with and without the hour counters, and write them into DOCS."""
+    lines = [
+        f"Totals over ranges that end inside a day, {LARGE_ROWS:,} rows over {MONTHS} months; medians of 15 (ms).",
+        "",
+        "| range | total | with hour counters | without | saved |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, t in timings.items():
+        saved = 1 - t["with"] / t["without"]
+        lines.append(f"| {name} | {t['total']:,} | {t['with']:.1f} | {t['without']:.1f} | {saved:.0%} |")
+    table = "\n".join(lines)
+    print("\n" + table)
+    if DOCS != "-":
+        write_block(Path(DOCS), f"hours {LARGE_ROWS} over {MONTHS} months", table)
+
+
+# Run in `manage.py shell` on the large database: the oldest month that holds rows purged by dropping its partition,
+# and by the batched DELETE, each in a transaction rolled back afterwards; and whether totals match COUNT after each.
+PURGE_SCRIPT = """
+import json, time
+from django.db import connection, transaction
+from communication.counters import forget_month
+from communication.counts import count_logs
+from communication.lifecycle import DEFAULT_BATCH_SIZE, delete_in_batches
+from communication.models import CommunicationLog
+from communication.partitions import drop_month, is_partitioned, monthly_partitions
+
+def holds_rows(partition):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {partition.table})")
+        return cursor.fetchone()[0]
+
+def totals_match_count():
+    shapes = [{}, {"channel": "email"}, {"status": "failed"}]
+    return all(count_logs(CommunicationLog.objects.filter(**shape)) == CommunicationLog.objects.filter(**shape).count()
+               for shape in shapes)
+
+def rolled_back(purge):
+    with transaction.atomic():
+        started = time.perf_counter()
+        rows = purge()
+        seconds = time.perf_counter() - started
+        exact = totals_match_count()
+        transaction.set_rollback(True)
+    return {"rows": rows, "seconds": seconds, "exact": exact}
+
+month = next(partition for partition in monthly_partitions(CommunicationLog) if holds_rows(partition))
+in_month = CommunicationLog.objects.filter(created_at__gte=month.start, created_at__lt=month.end)
+print(json.dumps({
+    "month": f"{month.start:%Y-%m}",
+    "drop": rolled_back(lambda: drop_month(month, forget=forget_month)),
+    "delete": rolled_back(lambda: sum(delete_in_batches(in_month, batch_size=DEFAULT_BATCH_SIZE,
+                                                        ordering=("created_at", "pk")))),
+}))
+"""
+
+
+def report_purge(purge):
+    """Print the two ways of purging the oldest month, and write them into DOCS."""
+    drop, delete = purge["drop"], purge["delete"]
+    table = "\n".join(
+        [
+            f"Purging the oldest month ({purge['month']}) of {LARGE_ROWS:,} rows over {MONTHS} months.",
+            "",
+            "| purge | rows | seconds | totals match COUNT after |",
+            "|---|---:|---:|---|",
+            f"| drop the month's partition | {drop['rows']:,} | {drop['seconds']:.2f} | {drop['exact']} |",
+            f"| batched DELETE | {delete['rows']:,} | {delete['seconds']:.1f} | {delete['exact']} |",
+            "",
+            f"- {'met' if drop['seconds'] < 1 else 'NOT met'}: dropping the month takes under a second "
+            f"({delete['seconds'] / drop['seconds']:.0f}x faster than the batched DELETE)",
+        ]
+    )
+    print("\n" + table)
+    if DOCS != "-":
+        write_block(Path(DOCS), f"purge {LARGE_ROWS} over {MONTHS} months", table)
 
 
 def report(results, large_total, small_total):
@@ -326,7 +448,7 @@ def report(results, large_total, small_total):
     table = "\n".join(lines)
     print("\n" + table)
     if DOCS != "-":
-        write_block(Path(DOCS), f"bench {LARGE_ROWS}", table)
+        write_block(Path(DOCS), f"bench {LARGE_ROWS} over {MONTHS} months", table)
 
 
 def write_block(path, name, text):

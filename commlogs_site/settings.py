@@ -76,13 +76,26 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Persistent connections, checked before reuse, so a restarted database is picked up without a restart.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # An unreachable host must fail fast enough for a 503 within 5 s, not hang for the OS default.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2)
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+# A streaming replica of the primary, for the reads of the logs, their counters and the audit trail
+# (communication/replica.py); its tests mirror the primary's test database.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["communication.replica.ReplicaRouter"]
+# Seconds the replica may lag behind the primary before reads go to the primary.
+REPLICA_MAX_LAG_SECONDS = env.int("DJANGO_REPLICA_MAX_LAG_SECONDS", default=30)
+for database in DATABASES.values():
+    # Persistent connections, checked before reuse, so a restarted database is picked up without a restart.
+    database["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable host must fail fast enough for a 503 (or a fall back from the replica) within 5 s, not
+        # hang for the OS default; `pg_stat_activity` names the service's connections.
+        database.setdefault("OPTIONS", {}).update(
+            connect_timeout=env.int("DJANGO_DB_CONNECT_TIMEOUT", default=2), application_name="commlogs"
+        )
 # The user index's INCLUDE (channel, status) serves PostgreSQL's index-only counts; SQLite builds it without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Milliseconds an API read may run before it is cancelled and answered with a 503; 0 turns it off.

@@ -9,7 +9,7 @@ A total is the sum of the matching counter rows and delta rows (communication.co
 
 import pgtrigger
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 # As long as the log table's columns.
 CHANNEL_MAX_LENGTH, STATUS_MAX_LENGTH = 8, 16
@@ -206,8 +206,8 @@ def roll_up_and_vacuum(using="default"):
 
 
 def roll_up_if_due(using, waiting_rows):
-    """Readers roll up once the delta rows pile up, unless a periodic job does it (reads on a replica)."""
-    if settings.COUNTER_ROLLUP_ON_READ and waiting_rows > ROLLUP_AFTER_ROWS:
+    """Readers of the primary roll up once the delta rows pile up, unless a periodic job does it."""
+    if using == DEFAULT_DB_ALIAS and settings.COUNTER_ROLLUP_ON_READ and waiting_rows > ROLLUP_AFTER_ROWS:
         roll_up(using)
 
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from communication.envelope import error_envelope
+from communication.replica import replica_is_usable
 
 logger = logging.getLogger("commlogs.errors")
 
@@ -150,4 +151,6 @@ class ErrorEnvelopeMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.warning("database unavailable: %s", type(exception).__name__)
+        # A page read from a replica that vanished: the next one reads from the primary.
+        replica_is_usable.failed()
         return error_response(request, status.HTTP_503_SERVICE_UNAVAILABLE)

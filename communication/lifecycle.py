@@ -3,13 +3,13 @@
 import getpass
 import re
 from argparse import ArgumentTypeError
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -41,8 +41,9 @@ def delete_in_batches(queryset, *, batch_size, ordering):
             batch = list(queryset.order_by(*ordering).values_list("pk", flat=True)[:batch_size])
             if not batch:
                 return
-            # An ordinary DELETE, so triggers (such as the exact-total counters) see every row go.
-            deleted, _ = queryset.model.objects.filter(pk__in=batch).delete()
+            # An ordinary DELETE, so triggers (such as the exact-total counters) see every row go; the queryset's
+            # own filters stay, so that PostgreSQL looks only in the partitions they reach.
+            deleted, _ = queryset.filter(pk__in=batch).delete()
         yield deleted
 
 
@@ -97,23 +98,37 @@ class BatchDeleteCommand(BaseCommand):
             help=f"Rows per batch, each in its own short transaction (default {DEFAULT_BATCH_SIZE}).",
         )
 
-    def delete_with_progress(self, queryset, *, total, batch_size, ordering, on_interrupt=None):
-        """Delete in batches under a progress bar (shown on a terminal); Ctrl-C keeps the finished batches."""
-        deleted = 0
-        with tqdm(total=total, unit="rows", disable=None) as progress:
-            try:
-                for count in delete_in_batches(queryset, batch_size=batch_size, ordering=ordering):
-                    deleted += count
-                    progress.update(count)
-            except KeyboardInterrupt:
-                if on_interrupt:
-                    on_interrupt(deleted)
-                raise CommandError(
-                    f"Interrupted after deleting {deleted} rows; every finished batch is committed, "
-                    "run the command again to delete the rest.",
-                    returncode=INTERRUPTED_RETURN_CODE,
-                ) from None
+    def delete_with_progress(self, queryset, *, total, batch_size, ordering, done=0, on_stop=None):
+        """Delete in batches under a progress bar (shown on a terminal): the rows deleted, added to `done`.
+
+        Ctrl-C or a database error stops it with every finished batch kept; `on_stop(rows removed)` records them.
+        """
+        deleted = done
+        with tqdm(total=total, unit="rows", disable=None) as progress, self.stopping(lambda: deleted, on_stop):
+            for count in delete_in_batches(queryset, batch_size=batch_size, ordering=ordering):
+                deleted += count
+                progress.update(count)
         return deleted
+
+    @contextmanager
+    def stopping(self, removed, on_stop=None):
+        """Ctrl-C, or a database error, as a CommandError that says what was removed (`removed()`) and kept."""
+        try:
+            yield
+        except (KeyboardInterrupt, DatabaseError) as error:
+            unrecorded = ""
+            try:
+                if on_stop:
+                    on_stop(removed())
+            except DatabaseError:
+                unrecorded = " (the audit trail could not record them)"
+            interrupted = isinstance(error, KeyboardInterrupt)
+            cause = "Interrupted" if interrupted else f"Stopped by a database error ({type(error).__name__}: {error})"
+            raise CommandError(
+                f"{cause} after removing {removed()} rows{unrecorded}; each finished step is committed and no longer "
+                "counted, the rest are untouched: run the command again to remove them.",
+                returncode=INTERRUPTED_RETURN_CODE if interrupted else 1,
+            ) from None
 
 
 class PurgeCommand(BatchDeleteCommand):
@@ -157,30 +172,28 @@ class PurgeCommand(BatchDeleteCommand):
             would = f"Would delete {self.count(old_rows)} {self.noun} created before {rfc3339(cutoff)}{in_months}"
             self.stdout.write(f"{would} (dry run).")
             return
-        dropped, months = 0, []
+        months, dropped = [], 0
 
-        def record(deleted):
+        def record(removed):
             filters = {"older_than": older_than, "created_before": rfc3339(cutoff), "months_dropped": months}
-            total = dropped + deleted
-            record_event(actor=actor, action=self.audit_action, status_code=200, filters=filters, total=total)
+            record_event(actor=actor, action=self.audit_action, status_code=200, filters=filters, total=removed)
 
-        for month in whole_months:
-            try:
+        with self.stopping(lambda: dropped, on_stop=record):
+            for month in whole_months:
                 dropped += drop_month(month, forget=self.forget)
-            except KeyboardInterrupt:
-                record(0)
-                raise CommandError(
-                    f"Interrupted after dropping {len(months)} whole months; run the command again for the rest.",
-                    returncode=INTERRUPTED_RETURN_CODE,
-                ) from None
-            months.append(f"{month.start:%Y-%m}")
+                months.append(f"{month.start:%Y-%m}")
         with self.deleting():
-            deleted = self.delete_with_progress(
-                old_rows, total=self.count(old_rows), batch_size=batch_size, ordering=self.ordering, on_interrupt=record
+            removed = self.delete_with_progress(
+                old_rows,
+                total=self.count(old_rows),
+                batch_size=batch_size,
+                ordering=self.ordering,
+                done=dropped,
+                on_stop=record,
             )
-        record(deleted)
+        record(removed)
         in_months = f", {dropped} of them in {len(months)} whole months dropped" if months else ""
-        self.stdout.write(f"Deleted {dropped + deleted} {self.noun} created before {rfc3339(cutoff)}{in_months}.")
+        self.stdout.write(f"Deleted {removed} {self.noun} created before {rfc3339(cutoff)}{in_months}.")
 
     def cutoff(self, older_than):
         """Now less `--older-than`; refused when it reaches back before year 1, or is younger than a minimum."""

@@ -5,12 +5,14 @@ row outside every month it keeps lands in a default partition, which `maintain()
 months (`drop_month()`), which is instant where a DELETE of the same rows takes minutes. SQLite has none of it.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
 
-from communication.audit.models import AuditEvent
+from communication.audit.models import AuditEvent, deletes_allowed
 from communication.models import CommunicationLog
 
 PARTITIONED = (CommunicationLog, AuditEvent)
@@ -69,19 +71,48 @@ def make_months(model, start, end, using="default"):
 
 def maintain(using="default"):
     """Make the coming months' partitions of every partitioned table; {default partition: rows} of those that hold
-    rows outside every month kept."""
+    rows outside every month kept. Raises DatabaseError when a coming month is still missing."""
     with connections[using].cursor() as cursor:
         for model in PARTITIONED:
             cursor.execute("SELECT partman.run_maintenance(%s)", [parent(model)])
+            cursor.execute("SELECT premake FROM partman.part_config WHERE parent_table = %s", [parent(model)])
+            coming = list(month_starts(timezone.now(), timezone.now() + timedelta(days=31 * cursor.fetchone()[0])))
+            made = {partition.start for partition in monthly_partitions(model, using)}
+            missing = [f"{month:%Y-%m}" for month in coming if month not in made]
+            if missing:
+                raise DatabaseError(f"pg_partman made no partition of {model._meta.db_table} for {', '.join(missing)}")
         cursor.execute("SELECT default_table, count FROM partman.check_default(true) WHERE count > 0")
         return dict(cursor.fetchall())
 
 
 def move_default_rows(model, using="default"):
-    """Make the partitions the rows of `model`'s default partition belong to and move them there: rows moved."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT partman.partition_data_time(%s, p_batch_count := 1000000)", [parent(model)])
-        return cursor.fetchone()[0]
+    """Make the months the rows of `model`'s default partition belong to and move the rows there: how many.
+
+    Through the parent table, not pg_partman's partition_data_time, so that the counters' triggers see the rows
+    leave and arrive, and in one transaction, so that a month that cannot be made leaves them where they were.
+    """
+    connection = connections[using]
+    table = connection.ops.quote_name(model._meta.db_table)
+    default = f"{model._meta.db_table}_default"
+    leaving = deletes_allowed() if model is AuditEvent else nullcontext()
+    with transaction.atomic(using=using), leaving, connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE strays (LIKE {table}) ON COMMIT DROP")
+        cursor.execute(
+            f"WITH moving AS (DELETE FROM {table} WHERE tableoid = %s::regclass RETURNING *) "
+            "INSERT INTO strays SELECT * FROM moving",
+            [default],
+        )
+        cursor.execute("SELECT min(created_at), max(created_at), count(*) FROM strays")
+        oldest, newest, rows = cursor.fetchone()
+        if rows:
+            make_months(model, oldest, newest + timedelta(microseconds=1), using)
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM strays")
+            cursor.execute(f"SELECT min(created_at) FROM ONLY {connection.ops.quote_name(default)}")
+            (stuck,) = cursor.fetchone()
+            if stuck is not None:
+                raise DatabaseError(f"pg_partman made no partition of {model._meta.db_table} for {stuck:%Y-%m}")
+        cursor.execute("DROP TABLE strays")
+    return rows
 
 
 def drop_month(partition, forget=None, using="default"):

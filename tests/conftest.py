@@ -17,12 +17,15 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.core.management.commands import flush
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communication.audit import recording
 from communication.models import CommunicationLog
+from communication.replica import REPLICA, ReplicaRouter, replica_is_usable
 from tests.tcp_proxy import free_port
 
 LOGS_URL = "/admin/communication/logs"
@@ -61,16 +64,94 @@ ITEM_KEYS = [
 
 @pytest.fixture(scope="session", autouse=True)
 def _flush_may_truncate_the_audit_trail():
-    """A transactional test's teardown empties every table with TRUNCATE, which the audit trail refuses."""
-    handle = flush.Command.handle
+    """A transactional test's teardown empties every table with TRUNCATE, which the audit trail refuses; on
+    PostgreSQL it truncates only the tables that hold rows, as truncating every monthly partition takes a second."""
+    handle, sql_flush = flush.Command.handle, PostgresOperations.sql_flush
 
     def handle_ignoring_the_refusal(self, *args, **options):
         with pgtrigger.ignore("communication.AuditEvent:audit_never_truncated"):
             return handle(self, *args, **options)
 
+    def sql_flush_of_tables_with_rows(operations, style, tables, **options):
+        with operations.connection.cursor() as cursor:
+            quoted = [operations.quote_name(table) for table in tables]
+            cursor.execute(" UNION ALL ".join(f"(SELECT '{name}' FROM {name} LIMIT 1)" for name in quoted))
+            holding_rows = [row[0].strip('"') for row in cursor.fetchall()]
+        return sql_flush(operations, style, holding_rows, **{**options, "allow_cascade": True})
+
     flush.Command.handle = handle_ignoring_the_refusal
+    PostgresOperations.sql_flush = sql_flush_of_tables_with_rows
     yield
-    flush.Command.handle = handle
+    flush.Command.handle, PostgresOperations.sql_flush = handle, sql_flush
+
+
+# With DATABASE_REPLICA_URL (`make test-replica`), the replica tests and the contract suite read from a replica.
+REPLICA_CONFIGURED = REPLICA in settings.DATABASES
+
+
+def pytest_collection_modifyitems(items):
+    """Through a replica, the contract suite commits its rows so that the replica receives them."""
+    if REPLICA_CONFIGURED:
+        committed = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+        for item in items:
+            if item.get_closest_marker("contract"):
+                item.add_marker(committed, append=False)
+
+
+@pytest.fixture(autouse=True)
+def _reads_through_the_replica(request, monkeypatch):
+    """Through a replica, each request of the contract suite waits for the replica to replay the primary's writes,
+    and must be read from it."""
+    if not (REPLICA_CONFIGURED and request.node.get_closest_marker("contract")):
+        return
+    request.getfixturevalue("replica_of_the_test_database")
+    send, route = Client.request, ReplicaRouter.db_for_read
+    serving = []
+
+    def send_once_replayed(client, **request_data):
+        wait_for_replay()
+        serving.append(True)
+        try:
+            assert router.db_for_read(CommunicationLog) == REPLICA
+            return send(client, **request_data)
+        finally:
+            serving.pop()
+
+    def route_while_serving(replica_router, model, **hints):
+        """The test's own reads, of what a request wrote, are of the primary."""
+        return route(replica_router, model, **hints) if serving else DEFAULT_DB_ALIAS
+
+    monkeypatch.setattr(Client, "request", send_once_replayed)
+    monkeypatch.setattr(ReplicaRouter, "db_for_read", route_while_serving)
+
+
+@pytest.fixture
+def replica_of_the_test_database(transactional_db):
+    """The replica of DATABASE_REPLICA_URL, reading the test database the primary streams to it.
+
+    The test runner makes the replica a mirror of the primary's test database; it is pointed back at the replica.
+    """
+    if not REPLICA_CONFIGURED:
+        pytest.fail("no DATABASE_REPLICA_URL: `make test-replica` starts a replica and sets it")
+    replica = connections[REPLICA]
+    replica.close()
+    replica.settings_dict = {**settings.DATABASES[REPLICA], "NAME": connections["default"].settings_dict["NAME"]}
+    replica_is_usable.checked_at = None
+
+
+def wait_for_replay(seconds=10):
+    """Until the replica has replayed everything the primary has written so far."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        written = cursor.fetchone()[0]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [written])
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"the replica did not replay {written} within {seconds} s")
 
 
 @pytest.fixture(autouse=True)

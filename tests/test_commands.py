@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -59,3 +60,9 @@ def test_create_demo_admin_refuses_with_debug_off(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="debug off"):
         run("create_demo_admin")
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite keeps one table")
+def test_maintain_partitions_on_sqlite_says_only_postgresql_partitions(db):
+    with pytest.raises(CommandError, match="only PostgreSQL partitions them"):
+        call_command("maintain_partitions")

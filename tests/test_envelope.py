@@ -9,6 +9,8 @@ from django.utils import timezone
 from communication.models import CommunicationLog
 from tests.conftest import ITEM_KEYS, LOGS_URL, item_ids
 
+pytestmark = pytest.mark.contract
+
 
 def contract_time(moment):
     """CONTRACT.md's time format written out here, so the tests do not trust the code's."""

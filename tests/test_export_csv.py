@@ -11,6 +11,8 @@ from communication.api.exports import spreadsheet_safe
 from communication.audit.models import AuditEvent
 from tests.conftest import EXPORT_URL, ITEM_KEYS, LOGS_URL
 
+pytestmark = pytest.mark.contract
+
 
 def body_text(response):
     return b"".join(response.streaming_content).decode("utf-8")

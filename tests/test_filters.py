@@ -6,6 +6,8 @@ from django.http import QueryDict
 from communication.api.filters import LogFilterSet
 from tests.conftest import LOGS_URL, item_ids
 
+pytestmark = pytest.mark.contract
+
 
 def error_message(response):
     body = response.json()

@@ -176,8 +176,8 @@ def test_interrupted_purge_keeps_finished_batches_and_a_rerun_finishes(make_log,
     with pytest.raises(CommandError) as error:
         run("purge_logs", "--batch-size", "2")
     assert str(error.value) == (
-        "Interrupted after deleting 2 rows; every finished batch is committed, "
-        "run the command again to delete the rest."
+        "Interrupted after removing 2 rows; each finished step is committed and no longer counted, "
+        "the rest are untouched: run the command again to remove them."
     )
     assert error.value.returncode == 130
     # The oldest go first, so an interrupted purge never leaves a gap in the middle of the history.
@@ -305,7 +305,7 @@ def test_interrupted_erasure_audits_the_rows_it_erased(make_log, monkeypatch):
         make_log(id=f"log_alice_{number}", user_id="usr_alice")
     monkeypatch.setattr(lifecycle, "delete_in_batches", stop_after_first_batch(lifecycle.delete_in_batches))
 
-    with pytest.raises(CommandError, match=r"^Interrupted after deleting 2 rows;"):
+    with pytest.raises(CommandError, match=r"^Interrupted after removing 2 rows;"):
         run("erase_user_logs", "usr_alice", "--batch-size", "2")
 
     assert [(event["action"], event["total"]) for event in audit_events()] == [("erase", 2)]

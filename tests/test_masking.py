@@ -5,6 +5,8 @@ import pytest
 from communication.masking import mask_recipient
 from tests.conftest import LOGS_URL
 
+pytestmark = pytest.mark.contract
+
 
 @pytest.mark.parametrize(
     ("stored", "shown"),

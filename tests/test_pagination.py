@@ -4,6 +4,8 @@ import pytest
 
 from tests.conftest import LOGS_URL, item_ids
 
+pytestmark = pytest.mark.contract
+
 
 @pytest.fixture
 def seven_logs(make_log):

@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from tests.conftest import LOGS_URL
 
+pytestmark = pytest.mark.contract
+
 # A copy kept with the tests, so a clone anywhere can run them; the test below keeps it equal to shared/'s.
 UPSTREAM_SPEC = Path(__file__).resolve().parent / "contract" / "admin-communication-logs.swagger.json"
 SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "admin-communication-logs.swagger.json"

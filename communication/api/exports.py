@@ -40,9 +40,9 @@ def log_rows(queryset, serializer):
         yield serializer.to_representation(log)
 
 
-def without_statement_timeout(chunks):
+def without_statement_timeout(chunks, using):
     """Yield from `chunks` with no statement timeout: a streamed download must not stop halfway."""
-    cap_statement_time(0)
+    cap_statement_time(0, using)
     yield from chunks
 
 
@@ -119,7 +119,7 @@ class CommunicationLogExportView(LogReadView):
         content = (
             []
             if request.method == "HEAD"
-            else without_statement_timeout(csv_chunks(log_rows(logs, serializer), serializer.Meta.fields))
+            else without_statement_timeout(csv_chunks(log_rows(logs, serializer), serializer.Meta.fields), logs.db)
         )
         response = StreamingHttpResponse(content, content_type=CSV_CONTENT_TYPE)
         filename = f"communication-logs-{timezone.now():%Y%m%dT%H%M%SZ}.csv"

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, router
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
@@ -19,15 +19,17 @@ from communication.api.serializers import CommunicationLogSerializer, Credential
 from communication.api.throttling import LogsUserThrottle
 from communication.audit.mixins import AuditedReadMixin
 from communication.models import CommunicationLog
+from communication.replica import replica_is_usable
 from communication.tokens import token_to_hand_out
 
 
-def cap_statement_time(milliseconds):
+def cap_statement_time(milliseconds, using=DEFAULT_DB_ALIAS):
     """Have PostgreSQL cancel any statement of this connection that runs past `milliseconds` (0: no limit).
 
     A session setting, made once per connection rather than in a transaction around each request: the API's
     requests set it, management commands, which never do, run uncapped.
     """
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return
     connection.ensure_connection()
@@ -51,8 +53,28 @@ class LogReadView(AuditedReadMixin, generics.GenericAPIView):
 
     def initial(self, request, *args, **kwargs):
         # Before authentication, so the token and throttle lookups are capped like the read and the audit write.
-        cap_statement_time(settings.API_STATEMENT_TIMEOUT_MS)
+        self.reads_from = router.db_for_read(CommunicationLog)
+        for using in {DEFAULT_DB_ALIAS, self.reads_from}:
+            cap_statement_time(settings.API_STATEMENT_TIMEOUT_MS, using)
         super().initial(request, *args, **kwargs)
+
+    def get_queryset(self):
+        """The logs, all read from one database for the whole request (a replica, or the primary)."""
+        return super().get_queryset().using(self.reads_from)
+
+    def handle_exception(self, exc):
+        """A replica that vanishes mid-request: the request is answered again from the primary."""
+        lost_replica = getattr(self, "reads_from", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS and isinstance(
+            exc, (OperationalError, InterfaceError)
+        )
+        if lost_replica and replica_is_usable.failed():
+            self.reads_from = DEFAULT_DB_ALIAS
+            handler = getattr(self, self.request.method.lower(), self.http_method_not_allowed)
+            try:
+                return handler(self.request, *self.args, **self.kwargs)
+            except Exception as on_primary:
+                exc = on_primary
+        return super().handle_exception(exc)
 
 
 @list_logs_schema

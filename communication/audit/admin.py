@@ -8,6 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db import router
 from django.http import QueryDict
 from django.utils.functional import cached_property
 
@@ -65,6 +66,10 @@ class AuditedReadOnlyAdmin(SafeListAdmin):
 
     def get_changelist(self, request, **kwargs):
         return CappedCountChangeList
+
+    def get_queryset(self, request):
+        """All read from one database for the whole page (a replica, or the primary)."""
+        return super().get_queryset(request).using(router.db_for_read(self.model))
 
     def changelist_view(self, request, extra_context=None):
         list_page = partial(super().changelist_view, request, extra_context)

@@ -38,7 +38,7 @@ class Command(BatchDeleteCommand):
             )
 
         erased = self.delete_with_progress(
-            logs, total=total, batch_size=batch_size, ordering=("created_at", "pk"), on_interrupt=record
+            logs, total=total, batch_size=batch_size, ordering=("created_at", "pk"), on_stop=record
         )
         record(erased)
         self.stdout.write(f"Erased {erased} logs of {scope}.")

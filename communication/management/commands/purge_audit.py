@@ -1,6 +1,4 @@
-import pgtrigger
-
-from communication.audit.models import AuditEvent
+from communication.audit.models import AuditEvent, deletes_allowed
 from communication.lifecycle import PurgeCommand
 
 
@@ -18,5 +16,4 @@ class Command(PurgeCommand):
     retention_is_a_minimum = True
 
     def deleting(self):
-        """The audit table refuses every DELETE in the database but those of this purge."""
-        return pgtrigger.ignore("communication.AuditEvent:audit_append_only")
+        return deletes_allowed()
