@@ -228,7 +228,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "communication.api.schema.add_page_info_component",
-        "communication.api.schema.document_error_contract",
+        "communication.api.schema.document_parameter_limits",
     ],
 }
 

@@ -1,15 +1,14 @@
 """The Django admin of communication logs: read-only, permission-bound, masked everywhere, no full-table count."""
 
 import re
-from io import StringIO
 
 import pytest
 from django.contrib.admin.templatetags.admin_list import result_headers
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
+from bench.admin_pages import Refused, measure_admin_pages
 from communication.audit.admin import CappedCountPaginator
 from tests.conftest import ADMIN_LOGS_URL, FULL_PHONE, MASKED_PHONE
 
@@ -262,9 +261,9 @@ def test_unknown_or_nul_log_id_in_a_detail_url_is_not_found_not_a_500(admin_read
 
 def test_measure_admin_pages_times_every_admin_page(staff_reader, make_log):
     make_log()
-    output = StringIO()
-    call_command("measure_admin_pages", "--username", staff_reader.username, "--repeat", "1", stdout=output)
-    lines = output.getvalue().splitlines()
+    lines = []
+    measure_admin_pages(staff_reader.username, 1, lines.append)
+
     assert lines[0].startswith("1 logs on ")
     assert [line.split("  ")[1].strip() for line in lines[1:]] == [
         "list, page 1",
@@ -280,5 +279,5 @@ def test_measure_admin_pages_times_every_admin_page(staff_reader, make_log):
 
 def test_measure_admin_pages_refuses_a_user_who_cannot_view_logs(make_user):
     make_user("clerk", staff=True)
-    with pytest.raises(CommandError, match="clerk is not an active staff user with the view permission"):
-        call_command("measure_admin_pages", "--username", "clerk")
+    with pytest.raises(Refused, match="clerk is not an active staff user with the view permission"):
+        measure_admin_pages("clerk", 1, print)

@@ -10,6 +10,7 @@ from django.db import connection
 
 from communication.counters import DELTA
 from communication.counts import count_logs
+from communication.management.commands import seed_logs
 from communication.models import CONTRACT_FIELDS, Channel, CommunicationLog, Status
 from communication.seeding import LogGenerator
 from tests.conftest import LOGS_URL, postgres_only
@@ -88,6 +89,28 @@ def test_a_load_leaves_the_counters_folded_and_their_delta_table_empty():
     assert (delta_rows, delta_bytes) == (0, 0)
     assert count_logs(everything.filter(status="failed")) == everything.filter(status="failed").count()
     assert count_logs(everything) == 41_000
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_load_that_rebuilds_the_indexes_leaves_every_partition_indexed(monkeypatch):
+    monkeypatch.setattr(seed_logs, "REBUILD_INDEXES_FROM_ROWS", 1_000)
+    seed(rows=2_000, users=50, days=65)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, count(*), bool_and(x.indisvalid) FROM pg_inherits h "
+            "JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_index x ON x.indrelid = c.oid "
+            "WHERE h.inhparent = %s::regclass GROUP BY c.relname",
+            [CommunicationLog._meta.db_table],
+        )
+        partitions = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [CommunicationLog._meta.db_table])
+        (parent_indexes,) = cursor.fetchone()
+    assert partitions
+    assert parent_indexes > 1
+    assert {(indexes, valid) for _, indexes, valid in partitions} == {(parent_indexes, True)}
 
 
 def test_push_logs_go_through_the_provider_of_the_devices_platform(db):
