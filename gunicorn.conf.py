@@ -2,7 +2,7 @@
 
 # Django logs one line per request (commlogs.access), without the query string, which can carry a recipient.
 accesslog = None
-# nginx refuses a request line over 16 KiB before it gets here; gunicorn's own cap is a second line of defence.
+# nginx refuses a request line over 4 KiB before it gets here; gunicorn's own cap is a second line of defence.
 limit_request_line = 8190
 # A request nginx has read whole takes this long at most; a worker stuck longer is replaced.
 timeout = 30

@@ -13,7 +13,8 @@ Then it prints the figures and the targets they meet, and rewrites this size's t
 Environment: BENCH_ROWS (the large table, default 1000000), BENCH_SMALL_ROWS (default 100000), BENCH_MONTHS
 (months the rows spread over, default 3), BENCH_REQUESTS (timed requests per shape and server, default 25),
 BENCH_DATABASE_URL (a server's URL without a database name, default the local PostgreSQL), BENCH_DOCS (the page to
-rewrite, default docs/performance.md; `-` to only print), DJANGO_CACHE_URL (default the local Redis).
+rewrite, default docs/performance.md; `-` to only print; a run over 12 months writes docs/scaling.md too),
+DJANGO_CACHE_URL (default the local Redis).
 """
 
 import http.client
@@ -36,6 +37,8 @@ SMALL_ROWS = int(os.environ.get("BENCH_SMALL_ROWS", "100000"))
 MONTHS = int(os.environ.get("BENCH_MONTHS", "3"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "25"))
 DOCS = os.environ.get("BENCH_DOCS", str(ROOT / "docs" / "performance.md"))
+# A run over a year of monthly partitions (`make bench-partitioned`) also writes its figures into the scaling page.
+SCALING_DOCS = ROOT / "docs" / "scaling.md"
 # Requests in a row to one server before the next one's turn.
 REQUESTS_IN_A_ROW = 5
 # What a request may take: the straightforward implementation reads whole tables on some shapes.
@@ -353,7 +356,7 @@ def report_hour_layer(timings):
     table = "\n".join(lines)
     print("\n" + table)
     if DOCS != "-":
-        write_block(Path(DOCS), f"hours {LARGE_ROWS} over {MONTHS} months", table)
+        write_blocks(f"hours {LARGE_ROWS} over {MONTHS} months", table)
 
 
 # Run in `manage.py shell` on the large database: the oldest month that holds rows purged by dropping its partition,
@@ -415,7 +418,7 @@ def report_purge(purge):
     )
     print("\n" + table)
     if DOCS != "-":
-        write_block(Path(DOCS), f"purge {LARGE_ROWS} over {MONTHS} months", table)
+        write_blocks(f"purge {LARGE_ROWS} over {MONTHS} months", table)
 
 
 def report(results, large_total, small_total):
@@ -448,7 +451,13 @@ def report(results, large_total, small_total):
     table = "\n".join(lines)
     print("\n" + table)
     if DOCS != "-":
-        write_block(Path(DOCS), f"bench {LARGE_ROWS} over {MONTHS} months", table)
+        write_blocks(f"bench {LARGE_ROWS} over {MONTHS} months", table)
+
+
+def write_blocks(name, text):
+    """Write `text` as the block `name` of DOCS, and of the scaling page for a run over a year."""
+    for path in [Path(DOCS), *([SCALING_DOCS] if MONTHS >= 12 and not name.startswith("hours") else [])]:
+        write_block(path, name, text)
 
 
 def write_block(path, name, text):

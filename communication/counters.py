@@ -173,16 +173,20 @@ ON CONFLICT (month, {SOURCE}) DO UPDATE SET n = counter.n + excluded.n
 
 
 def roll_up(using="default", *, drop_empty=False, wait=False):
-    """Fold the delta rows into the counter tables: the counter rows written, or None if another session is at it.
+    """Fold the delta rows into the counter tables: the counter rows written, or None if another session is at it
+    (with `wait`, once it is done).
 
     With `drop_empty`, also delete counter rows of 0, left by keys whose logs were all purged or changed to
     another key, so the tables grow with the time kept rather than with all time. Only roll-ups add to
     counter rows, and they take turns under the lock, so no row is refilled while this deletes it.
     """
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
-        if not cursor.fetchone()[0]:
-            return None
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
+        else:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return None
         cursor.execute(ROLLUP_SQL)
         written = cursor.rowcount
         if drop_empty:

@@ -13,10 +13,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from communication.api.filters import IDENTIFIER_MAX_LENGTH
 from communication.audit.recording import record_event
 from communication.envelope import rfc3339
 from communication.masking import has_control_characters
+from communication.models import IDENTIFIER_MAX_LENGTH
 from communication.partitions import drop_month, monthly_partitions
 
 AGE_PATTERN = re.compile(r"([0-9]{1,6})([hdw])")

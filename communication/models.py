@@ -50,6 +50,8 @@ CONTRACT_FIELDS = (
 # `recipient-of:<log id>` names the recipient of that log without writing it out: what a page or a URL carries
 # in place of a full recipient.
 RECIPIENT_REFERENCE = "recipient-of:"
+# The longest user, tenant, template or provider id.
+IDENTIFIER_MAX_LENGTH = 64
 # The times Python can hold.
 TIME_RANGE = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
@@ -85,11 +87,11 @@ class CommunicationLog(models.Model):
     """One message the platform sent, or tried to send, to one user."""
 
     id = models.CharField(primary_key=True, max_length=32, default=generate_log_id, editable=False)
-    tenant_id = models.CharField("tenant id", max_length=64, blank=True, default="")
-    user_id = models.CharField("user id", max_length=64)
+    tenant_id = models.CharField("tenant id", max_length=IDENTIFIER_MAX_LENGTH, blank=True, default="")
+    user_id = models.CharField("user id", max_length=IDENTIFIER_MAX_LENGTH)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    provider = models.CharField(max_length=64, blank=True, default="")
-    template_id = models.CharField("template id", max_length=64, blank=True, default="")
+    provider = models.CharField(max_length=IDENTIFIER_MAX_LENGTH, blank=True, default="")
+    template_id = models.CharField("template id", max_length=IDENTIFIER_MAX_LENGTH, blank=True, default="")
     recipient = models.CharField(max_length=320, help_text="Stored in full; always shown masked.")
     content = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -2,6 +2,7 @@
 strays kept in a default partition and reported, retention by dropping whole months with totals exact."""
 
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from communication import lifecycle, partitions
+from communication import counters, lifecycle, partitions
 from communication.audit.models import AuditEvent
 from communication.management.commands import purge_logs
 from communication.models import CommunicationLog
@@ -242,4 +243,22 @@ def test_erasure_and_export_reach_every_month(spring_of_2026, make_log, reader_c
 
     assert exported == 3
     assert list(CommunicationLog.objects.values_list("id", flat=True)) == ["log_bob"]
+    assert totals_match_counts(reader_client)
+
+
+def test_a_purge_waits_for_a_roll_up_in_progress_and_keeps_totals_exact(
+    spring_of_2026, frozen_now, make_log, reader_client
+):
+    for day in (3, 17):
+        make_log(created_at=at(2026, 3, day))
+    make_log(created_at=at(2026, 6, 2))
+    # Another session is rolling the counters up while the purge starts; it finishes a moment later.
+    other = connection.get_new_connection(connection.get_connection_params())
+    other.autocommit = True
+    other.execute("SELECT pg_advisory_lock(%s)", [counters.ROLLUP_LOCK_KEY])
+    threading.Timer(0.5, other.close).start()
+
+    run("purge_logs", "--older-than", "180d")
+
+    assert CommunicationLog.objects.count() == 1
     assert totals_match_counts(reader_client)

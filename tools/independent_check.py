@@ -8,7 +8,7 @@ service itself and `manage.py create_demo_admin`, both as separate processes.
 
     .venv/bin/python tools/independent_check.py [--database-url URL]    (or: make independent-check)
 
-What it checks and why: docs/independent-check.md. Exit status 0: every check passed; 1: at least
+What it checks and why: docs/reliability.md. Exit status 0: every check passed; 1: at least
 one mismatch; 2: the check could not run (no database, the service did not start, ...).
 """
 
@@ -38,7 +38,7 @@ import psycopg
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT / ".venv" / "bin"
 # The database `make bench` seeds (1M rows by default).
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commlogs_bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commlogs_bench_1000000_3m"
 TABLE = "communication_communicationlog"
 API_PATH = "/admin/communication/logs"
 

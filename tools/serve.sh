@@ -15,6 +15,7 @@ sed -e "s|RUN_DIR|$RUN_DIR|g" -e "s|UPSTREAM|unix:$RUN_DIR/gunicorn.sock|" -e "s
     deploy/nginx.conf >"$RUN_DIR/nginx.conf"
 DJANGO_NUM_PROXIES=1 .venv/bin/gunicorn commlogs_site.wsgi --config gunicorn.conf.py \
     --workers "${WEB_CONCURRENCY:-3}" --bind "unix:$RUN_DIR/gunicorn.sock" &
-/usr/sbin/nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" &
+# nginx writes its error pages' timestamps in local time: UTC, as the API's.
+TZ=UTC /usr/sbin/nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" &
 echo "serving on http://${SERVE_BIND:-127.0.0.1:8000}/ (nginx in front of ${WEB_CONCURRENCY:-3} gunicorn workers)"
 wait -n

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.status import is_success
 
-from communication.api.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, error_response
+from communication.api.schema import LOG_FILTER_PARAMETERS, access_errors, common_errors, documented_error
 from communication.api.views import LogReadView, cap_statement_time
 from communication.audit.models import AuditEvent
 from communication.counts import count_logs
@@ -97,7 +97,7 @@ class CommunicationLogExportView(LogReadView):
         parameters=LOG_FILTER_PARAMETERS,
         responses={
             (200, "text/csv"): OpenApiResponse(str, description="The CSV file, streamed."),
-            400: error_response(
+            400: documented_error(
                 400,
                 "A filter has a bad value, or more rows match than the cap; the message says which.",
                 "123456 logs match, more than the export cap of 100000; narrow the filters",

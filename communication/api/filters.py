@@ -8,9 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from communication.masking import has_control_characters
-from communication.models import Channel, CommunicationLog, Status
+from communication.models import IDENTIFIER_MAX_LENGTH, Channel, CommunicationLog, Status
 
-IDENTIFIER_MAX_LENGTH = 64
 RECIPIENT_MAX_LENGTH = 320
 DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # RFC 3339's date-time (section 5.6), `T` or a space between date and time, and an offset required. A `+08:00`

@@ -138,7 +138,7 @@ class CommunicationLogResponseSchema(OpenApiSerializerExtension):
         return schema
 
 
-def error_response(status_code, description, message=None):
+def documented_error(status_code, description, message=None):
     """One documented error status: the envelope's schema and an example of it."""
     example = {"code": status_code, "message": message or STATUS_MESSAGES[status_code], "timestamp": EXAMPLE_TIMESTAMP}
     return OpenApiResponse(
@@ -151,12 +151,12 @@ def error_response(status_code, description, message=None):
 def access_errors():
     """401 and 403: who may read communication logs."""
     return {
-        401: error_response(
+        401: documented_error(
             401,
             "No credentials, or an unknown token or inactive user's token.",
             "Authentication credentials were not provided.",
         ),
-        403: error_response(
+        403: documented_error(
             403,
             "Not staff, or without the communication.view_communicationlog permission.",
             "You need the communication.view_communicationlog permission to read communication logs.",
@@ -167,19 +167,17 @@ def access_errors():
 def common_errors(allowed_methods):
     """The statuses every endpoint can answer besides its own: 405, 429, 500 and 503."""
     return {
-        405: error_response(405, f"Any method other than {allowed_methods}.", 'Method "DELETE" not allowed.'),
-        429: error_response(
+        405: documented_error(405, f"Any method other than {allowed_methods}.", 'Method "DELETE" not allowed.'),
+        429: documented_error(
             429,
             "Too many requests; `Retry-After` says when to retry.",
             "Request was throttled. Expected available in 5 seconds.",
         ),
-        500: error_response(500, "Internal error; details go to the server log, never to the client."),
-        503: error_response(503, "The database is unreachable or too slow; `Retry-After` says when to retry."),
+        500: documented_error(500, "Internal error; details go to the server log, never to the client."),
+        503: documented_error(503, "The database is unreachable or too slow; `Retry-After` says when to retry."),
     }
 
 
-# The filters whose generated description is not what they accept, and the header of 429 and 503 answers;
-# shared by the list and its CSV export.
 def choice_list_parameter(name, label, choices):
     """A comma-separated list of enum values, as `channel` and `status` take them."""
     return OpenApiParameter(
@@ -191,6 +189,8 @@ def choice_list_parameter(name, label, choices):
     )
 
 
+# The filters whose generated description is not what they accept, and the header of 429 and 503 answers;
+# shared by the list and its CSV export.
 LOG_FILTER_PARAMETERS = [
     choice_list_parameter("channel", "Send channel", Channel),
     choice_list_parameter("status", "Send status", Status),
@@ -234,7 +234,7 @@ list_logs_schema = extend_schema_view(
                     )
                 ],
             ),
-            400: error_response(
+            400: documented_error(
                 400, "A parameter has a bad value; the message names it.", "channel: must be one of sms, email, push"
             ),
             **access_errors(),
@@ -260,7 +260,7 @@ token_schema = extend_schema_view(
                 inline_serializer("TokenResponse", {"token": serializers.CharField()}),
                 description="The token to send as `Authorization: Bearer <token>`.",
             ),
-            400: error_response(
+            400: documented_error(
                 400, "Missing or wrong username or password.", "Unable to log in with provided credentials."
             ),
             **common_errors("POST or OPTIONS"),
