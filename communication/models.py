@@ -104,8 +104,6 @@ class CommunicationLog(models.Model):
     objects = CommunicationLogQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "communication log"
-        verbose_name_plural = "communication logs"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="commlog_created_idx"),

@@ -30,16 +30,20 @@ class AuditEvent(models.Model):
     or one lifecycle operation on logs."""
 
     class Action(models.TextChoices):
+        # Reads of logs, through the API and the admin.
         LIST = "list", "List logs"
         EXPORT = "export", "Export logs"
+        ADMIN_LIST = "admin_list", "List logs in the admin"
+        ADMIN_VIEW = "admin_view", "View a log in the admin"
+        # Reads of this trail.
+        AUDIT_LIST = "audit_list", "List the audit trail"
+        AUDIT_VIEW = "audit_view", "View an audit event"
+        # Lifecycle operations (management commands).
         ERASE = "erase", "Erase a user's logs"
         USER_EXPORT = "user_export", "Export a user's logs"
         PURGE = "purge", "Purge logs past their retention"
         AUDIT_PURGE = "audit_purge", "Purge audit events past their retention"
-        ADMIN_LIST = "admin_list", "List logs in the admin"
-        ADMIN_VIEW = "admin_view", "View a log in the admin"
-        AUDIT_LIST = "audit_list", "List the audit trail"
-        AUDIT_VIEW = "audit_view", "View an audit event"
+        # Staff accounts.
         LOGIN = "login", "Log in"
         LOGOUT = "logout", "Log out"
         PASSWORD_CHANGE = "password_change", "Change one's password"
@@ -60,8 +64,6 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "audit event"
-        verbose_name_plural = "audit events"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["actor_id", "-created_at"], name="audit_actor_created_idx"),

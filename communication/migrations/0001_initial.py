@@ -37,8 +37,6 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated (UTC)')),
             ],
             options={
-                'verbose_name': 'communication log',
-                'verbose_name_plural': 'communication logs',
                 'ordering': ['-created_at', '-id'],
             },
         ),
@@ -133,7 +131,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('actor_id', models.BigIntegerField(blank=True, help_text='Kept after the user is deleted.', null=True, verbose_name='actor id')),
                 ('actor_username', models.CharField(blank=True, default='', help_text='Kept after the user is deleted.', max_length=150, verbose_name='actor username')),
-                ('action', models.CharField(choices=[('list', 'List logs'), ('export', 'Export logs'), ('erase', "Erase a user's logs"), ('user_export', "Export a user's logs"), ('purge', 'Purge logs past their retention'), ('audit_purge', 'Purge audit events past their retention'), ('admin_list', 'List logs in the admin'), ('admin_view', 'View a log in the admin'), ('audit_list', 'List the audit trail'), ('audit_view', 'View an audit event'), ('login', 'Log in'), ('logout', 'Log out'), ('password_change', "Change one's password")], default='list', max_length=16)),
+                ('action', models.CharField(choices=[('list', 'List logs'), ('export', 'Export logs'), ('admin_list', 'List logs in the admin'), ('admin_view', 'View a log in the admin'), ('audit_list', 'List the audit trail'), ('audit_view', 'View an audit event'), ('erase', "Erase a user's logs"), ('user_export', "Export a user's logs"), ('purge', 'Purge logs past their retention'), ('audit_purge', 'Purge audit events past their retention'), ('login', 'Log in'), ('logout', 'Log out'), ('password_change', "Change one's password")], default='list', max_length=16)),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time (UTC)')),
                 ('status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='HTTP status')),
                 ('filters', models.JSONField(blank=True, default=dict, help_text='Phone numbers and addresses are stored masked.')),
@@ -142,8 +140,6 @@ class Migration(migrations.Migration):
                 ('user_agent', models.CharField(blank=True, default='', max_length=512, verbose_name='user agent')),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(fields=['actor_id', '-created_at'], name='audit_actor_created_idx'), models.Index(django.db.models.fields.json.KeyTransform('user_id', 'filters'), models.OrderBy(models.F('created_at'), descending=True), condition=models.Q(('filters__has_key', 'user_id')), name='audit_subject_created_idx'), models.Index(django.db.models.fields.json.KeyTransform('user_ref', 'filters'), condition=models.Q(('filters__has_key', 'user_ref')), name='audit_erasure_ref_idx')],
             },
