@@ -48,6 +48,8 @@ SERVER_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_THROTTLE_LOGS": "100000000/min",
     "DJANGO_LOG_LEVEL": "WARNING",
+    # The straightforward implementation needs seconds on some shapes; a 503 from the timeout would compare nothing.
+    "DJANGO_API_STATEMENT_TIMEOUT_MS": str(SLOWEST_REQUEST_SECONDS * 1000),
     "DJANGO_CACHE_URL": os.environ.get("DJANGO_CACHE_URL", "redis://127.0.0.1:6379/7"),
 }
 
@@ -437,8 +439,9 @@ def report(results, large_total, small_total):
             f"{r['floor']:.1f} | {r['ours'] / r['floor']:.2f} | {r['small']:.1f} | {r['ours'] / r['small']:.2f} |"
         )
     first_pages = [r for r in results if r["shape"] not in ("page 50", "last page")]
+    differing = "".join(f"; differs: {r['shape']}" for r in results if not r["identical"])
     targets = {
-        "totals and pages identical to the straightforward implementation": all(r["identical"] for r in results),
+        f"totals and pages identical to the straightforward implementation{differing}": not differing,
         "page 1 of every shape within 1.3x of the small table": all(r["ours"] / r["small"] <= 1.3 for r in first_pages),
         "no filter and status=delivered at least 30x faster": all(
             by_shape[name]["plain"] / by_shape[name]["ours"] >= 30 for name in ("no filter", "status=delivered")

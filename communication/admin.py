@@ -17,7 +17,7 @@ from communication.admin_site import SafeListAdmin, redirect_with_search
 from communication.audit.admin import AuditedReadOnlyAdmin, CappedCountChangeList
 from communication.audit.models import AuditEvent
 from communication.counts import known_providers
-from communication.masking import mask_recipient
+from communication.masking import hide_recipient_in, mask_recipient
 from communication.models import RECIPIENT_REFERENCE, ApiToken, CommunicationLog
 from communication.tokens import expiry_of, shown_key
 
@@ -81,8 +81,8 @@ class CommunicationLogAdmin(AuditedReadOnlyAdmin):
         "template_id",
         "masked_recipient",
         "status",
-        "error",
-        "content",
+        "shown_error",
+        "shown_content",
         "pretty_response",
     ]
     # Sorting by any other column would sort the whole table for every page.
@@ -126,14 +126,23 @@ class CommunicationLogAdmin(AuditedReadOnlyAdmin):
 
     @admin.display(description="content")
     def content_preview(self, log):
-        return Truncator(log.content).chars(CONTENT_PREVIEW_LENGTH)
+        return Truncator(self.shown_content(log)).chars(CONTENT_PREVIEW_LENGTH)
+
+    @admin.display(description="content")
+    def shown_content(self, log):
+        return hide_recipient_in(log.content, log.recipient)
+
+    @admin.display(description="error")
+    def shown_error(self, log):
+        return hide_recipient_in(log.error, log.recipient) or "-"
 
     @admin.display(description="response")
     def pretty_response(self, log):
+        response = hide_recipient_in(log.response, log.recipient)
         try:
-            parsed = json.loads(log.response)
+            parsed = json.loads(response)
         except ValueError:
-            return log.response or "-"
+            return response or "-"
         return format_html("<pre>{}</pre>", json.dumps(parsed, indent=2, ensure_ascii=False))
 
 

@@ -44,6 +44,11 @@ class CommlogsAdminSite(admin.AdminSite):
         """Django's login page, reading nothing of its query string but a `next` that holds no recipient."""
         request.GET = login_query(request.GET)
         request.META["QUERY_STRING"] = request.GET.urlencode()
+        if REDIRECT_FIELD_NAME in request.POST:
+            # The form sends `next` back, where the page writes it again, and a login redirects to it.
+            form = request.POST.copy()
+            form.setlist(REDIRECT_FIELD_NAME, login_query(form).getlist(REDIRECT_FIELD_NAME))
+            request.POST = form
         return super().login(request, extra_context)
 
     def password_change(self, request, extra_context=None):
@@ -140,6 +145,16 @@ class SafeListAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         return None if has_control_characters(object_id) else super().get_object(request, object_id, from_field)
+
+    def get_preserved_filters(self, request):
+        """The list's query string that an object's page carries back to the list, its personal data masked."""
+        preserved = QueryDict(super().get_preserved_filters(request), mutable=True)
+        if preserved:
+            filters = QueryDict(preserved.get("_changelist_filters", ""), mutable=True)
+            for name, values in list(filters.lists()):
+                filters.setlist(name, [mask_personal_data(value) for value in values])
+            preserved["_changelist_filters"] = filters.urlencode()
+        return preserved.urlencode()
 
 
 def redirect_with_search(request, term):

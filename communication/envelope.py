@@ -4,6 +4,8 @@ from datetime import UTC
 
 from django.utils import timezone
 
+from communication.masking import mask_personal_data
+
 SUCCESS_CODE = 0
 SUCCESS_MESSAGE = "success"
 
@@ -21,5 +23,6 @@ def success_envelope(**fields):
 
 
 def error_envelope(status_code, message):
-    """The body of every error the service answers: the HTTP status, one line, and the time."""
-    return {"code": status_code, "message": message, "timestamp": rfc3339(timezone.now())}
+    """The body of every error the service answers: the HTTP status, one line, and the time. A message that quotes
+    the request (a method, a media type) has the personal data in it masked."""
+    return {"code": status_code, "message": mask_personal_data(message), "timestamp": rfc3339(timezone.now())}

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -118,6 +119,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """An unknown route under the API: the 404 envelope, never Django's HTML page."""
     return error_response(request, status.HTTP_404_NOT_FOUND)

@@ -18,8 +18,9 @@ from pythonjsonlogger.json import JsonFormatter
 from communication.masking import mask_personal_data
 
 REQUEST_ID_HEADER = "X-Request-ID"
-# An id a proxy or client sent is kept only when it is short and plain, so it cannot inject into logs.
-INCOMING_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# An id a proxy or client sent is kept only when it is short and plain (a UUID, a proxy's id), so it cannot inject
+# into logs; not shaped like the platform's ids (`usr_...`), which may hold a phone number.
+INCOMING_REQUEST_ID = re.compile(r"[A-Za-z0-9.-]{1,64}")
 CREDENTIAL_LIKE = re.compile(r"(?i)\b(password|passwd|secret|token|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s,\"'&}]+")
 AUTHORIZATION_LIKE = re.compile(r"(?i)\b(bearer|token)(\s+)[A-Za-z0-9._~+/=-]{16,}")
 TOKEN_KEY_LIKE = re.compile(r"\b[0-9a-fA-F]{32,}\b")

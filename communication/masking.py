@@ -54,6 +54,13 @@ def mask_personal_data(text):
     return NUMBERS_INSIDE_TEXT.sub(masked_number, text)
 
 
+def hide_recipient_in(text, recipient):
+    """`text` with its log's own recipient, wherever it stands in it (a provider's answer often names it), masked."""
+    if not text or not recipient:
+        return text
+    return re.sub(re.escape(recipient), mask_recipient(recipient), text, flags=re.IGNORECASE)
+
+
 def mask_parameter(name, value):
     """A query parameter's value as it may be shown or stored: the `recipient` filter masked whole, any other
     value with the phone numbers and addresses in it masked."""

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from communication.api.serializers import CommunicationLogSerializer
 from communication.api.throttling import LogsUserThrottle
-from tests.conftest import LOGS_URL
+from tests.conftest import LOGS_URL, TOKEN_URL
 
 
 def assert_envelope(response, status):
@@ -26,9 +26,29 @@ def test_methods_other_than_get_head_options_get_405(reader_client, method):
     assert body["message"] == f'Method "{method.upper()}" not allowed.'
 
 
-@pytest.mark.parametrize("path", ["/api/", "/api/nope", "/api/auth/nope/", "/api/v2/logs"])
-def test_unknown_route_under_api_gets_json_404(db, path):
-    assert_envelope(APIClient().get(path), 404)
+@pytest.mark.parametrize("path", ["/api/", "/api/nope", "/api/auth/nope/", "/api/v2/logs", LOGS_URL + "/nope"])
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_unknown_route_under_api_gets_json_404_whatever_the_method(db, path, method):
+    client = APIClient(enforce_csrf_checks=True)
+    assert_envelope(getattr(client, method)(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (LOGS_URL, {"REQUEST_METHOD": "13800138000"}),
+        (TOKEN_URL, {"REQUEST_METHOD": "alice@example.com"}),
+        (TOKEN_URL, {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "text/alice@example.com"}),
+        (TOKEN_URL, {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "text/" + "ab12" * 10}),
+    ],
+    ids=["phone as a method", "address as a method", "address as a media type", "token key as a media type"],
+)
+def test_an_error_that_quotes_the_request_masks_the_personal_data_in_it(reader_client, path, headers):
+    response = reader_client.generic(headers.pop("REQUEST_METHOD"), path, data="x", **headers)
+
+    assert response.status_code in (405, 415)
+    for secret in ("13800138000", "alice@example.com", "ab12" * 10):
+        assert secret not in response.content.decode()
 
 
 def test_an_error_from_outside_drf_is_written_as_compactly_as_drfs_own(reader_client):

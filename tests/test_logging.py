@@ -66,10 +66,14 @@ def test_a_plain_incoming_request_id_is_kept(reader_client):
     assert response["X-Request-ID"] == "edge-7f3a.42"
 
 
-def test_an_incoming_request_id_that_could_forge_log_lines_is_replaced(reader_client):
-    response = reader_client.get(LOGS_URL, HTTP_X_REQUEST_ID='x"}\n{"level": "INFO')
+@pytest.mark.parametrize(
+    "incoming", ['x"}\n{"level": "INFO', "usr_13800138000", "x_" + "ab12" * 10, "13800138000", "alice@example.com"]
+)
+def test_an_incoming_request_id_that_could_forge_log_lines_or_carry_personal_data_is_replaced(reader_client, incoming):
+    response = reader_client.get(LOGS_URL, HTTP_X_REQUEST_ID=incoming)
 
     assert len(response["X-Request-ID"]) == 32
+    assert response["X-Request-ID"] != incoming
 
 
 def test_error_envelopes_carry_the_request_id_too(db):

@@ -58,3 +58,13 @@ def test_a_refused_login_asked_for_as_a_page_is_the_json_envelope(staff_reader, 
     response = APIClient().generic("POST", TOKEN_URL + query, body, content_type="application/json", HTTP_ACCEPT=accept)
 
     assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+@pytest.mark.parametrize("control", ["\x00", "\n", "\x1b", "\x7f", "\x85"])
+def test_a_control_character_in_a_credential_is_refused_in_the_same_words(staff_reader, field, control):
+    credentials = {"username": "reader", "password": "correct-horse-battery", field: f"re{control}ader"}
+
+    response = APIClient().post(TOKEN_URL, credentials, format="json")
+
+    assert (response.status_code, response.json()["message"]) == (400, f"{field}: must not contain control characters")

@@ -24,38 +24,24 @@ from communication.errors import STATUS_MESSAGES
 from communication.models import Channel, Status
 
 EXAMPLE_TIMESTAMP = "2026-04-15T10:00:05Z"
-EXAMPLE_ITEM = {
-    "id": "log_8f3a2c91d04b7e65a1f0",
-    "tenant_id": "tnt_xyz789",
-    "user_id": "usr_abc123",
-    "channel": "sms",
-    "provider": "aliyun",
-    "template_id": "tpl_abc123",
-    "recipient": "138****8000",
-    "content": "Your verification code is 123456",
-    "status": "delivered",
-    "error": "",
-    "response": '{"BizId":"900619746936498440^0"}',
-    "sent_at": "2026-04-15T10:01:00Z",
-    "created_at": "2026-04-15T10:00:00Z",
-    "updated_at": "2026-04-15T10:01:03Z",
+# Each item key: its description, and its value in the example.
+ITEM_FIELDS = {
+    "id": ("Log id, `log_` followed by hex digits.", "log_8f3a2c91d04b7e65a1f0"),
+    "tenant_id": ("Tenant the message was sent for, as upstream gave it.", "tnt_xyz789"),
+    "user_id": ("Target user, as upstream gave it.", "usr_abc123"),
+    "channel": ("sms, email or push.", "sms"),
+    "provider": ("Provider that carried the message, such as aliyun or sendgrid.", "aliyun"),
+    "template_id": ("Template the content was rendered from.", "tpl_abc123"),
+    "recipient": ("Phone number, email address or device token, always masked.", "138****8000"),
+    "content": ("The message text as sent.", "Your verification code is 123456"),
+    "status": ("pending, sent, failed or delivered.", "delivered"),
+    "error": ('Why sending failed; "" unless the status is failed.', ""),
+    "response": ('The provider\'s raw answer, often JSON; "" while pending.', '{"BizId":"900619746936498440^0"}'),
+    "sent_at": ('When the provider accepted the message; "" while pending.', "2026-04-15T10:01:00Z"),
+    "created_at": ("When the message was queued.", "2026-04-15T10:00:00Z"),
+    "updated_at": ("When the log last changed.", "2026-04-15T10:01:03Z"),
 }
-ITEM_DESCRIPTIONS = {
-    "id": "Log id, `log_` followed by hex digits.",
-    "tenant_id": "Tenant the message was sent for, as upstream gave it.",
-    "user_id": "Target user, as upstream gave it.",
-    "channel": "sms, email or push.",
-    "provider": "Provider that carried the message, such as aliyun or sendgrid.",
-    "template_id": "Template the content was rendered from.",
-    "recipient": "Phone number, email address or device token, always masked.",
-    "content": "The message text as sent.",
-    "status": "pending, sent, failed or delivered.",
-    "error": 'Why sending failed; "" unless the status is failed.',
-    "response": 'The provider\'s raw answer, often JSON; "" while pending.',
-    "sent_at": 'When the provider accepted the message; "" while pending.',
-    "created_at": "When the message was queued.",
-    "updated_at": "When the log last changed.",
-}
+EXAMPLE_ITEM = {name: example for name, (_, example) in ITEM_FIELDS.items()}
 # The trailing-slash twins of documented routes answer the same; documenting both would only repeat them.
 ALIAS_PATHS = {"/admin/communication/logs/", "/api/auth/token"}
 RETRY_AFTER_HEADER = OpenApiParameter(
@@ -133,8 +119,7 @@ class CommunicationLogResponseSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["description"] = "Message send log record."
         for name, field_schema in schema["properties"].items():
-            field_schema["description"] = ITEM_DESCRIPTIONS[name]
-            field_schema["example"] = EXAMPLE_ITEM[name]
+            field_schema["description"], field_schema["example"] = ITEM_FIELDS[name]
         return schema
 
 

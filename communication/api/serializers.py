@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from communication.envelope import rfc3339
-from communication.masking import has_control_characters, mask_recipient
+from communication.masking import has_control_characters, hide_recipient_in, mask_recipient
 from communication.models import CONTRACT_FIELDS, CommunicationLog
 
 
@@ -27,8 +27,10 @@ class MaskedRecipientField(serializers.ReadOnlyField):
 
 
 class CommunicationLogSerializer(serializers.ModelSerializer):
-    """The fourteen keys of one log item, every one always present."""
+    """The fourteen keys of one log item, every one always present; the recipient masked, in its text too."""
 
+    # The keys whose text may name the log's recipient, masked there as in `recipient`; none for the user's own copy.
+    texts_naming_the_recipient = ("content", "error", "response")
     recipient = MaskedRecipientField()
     sent_at = RFC3339Field()
     created_at = RFC3339Field()
@@ -39,10 +41,17 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         fields = list(CONTRACT_FIELDS)
         read_only_fields = fields
 
+    def to_representation(self, log):
+        item = super().to_representation(log)
+        for name in self.texts_naming_the_recipient:
+            item[name] = hide_recipient_in(item[name], log.recipient)
+        return item
+
 
 class UserExportSerializer(CommunicationLogSerializer):
     """A log as the API shows it but with the full recipient: what a user gets of their own data."""
 
+    texts_naming_the_recipient = ()
     recipient = serializers.ReadOnlyField()
 
 
@@ -53,6 +62,7 @@ class CredentialField(serializers.CharField):
         "null": "must be a string",
         "not_text": "must be a string",
         "not_valid_text": "must be valid text",
+        "control_characters": "must not contain control characters",
     }
 
     def to_internal_value(self, data):
@@ -60,6 +70,8 @@ class CredentialField(serializers.CharField):
             self.fail("not_text")
         if any("\ud800" <= character <= "\udfff" for character in data):
             self.fail("not_valid_text")
+        if has_control_characters(data):
+            self.fail("control_characters")
         return super().to_internal_value(data)
 
 
@@ -68,8 +80,3 @@ class CredentialsSerializer(serializers.Serializer):
 
     username = CredentialField(max_length=get_user_model()._meta.get_field("username").max_length)
     password = CredentialField(trim_whitespace=False, style={"input_type": "password"})
-
-    def validate_username(self, value):
-        if has_control_characters(value):
-            raise serializers.ValidationError("must not contain control characters")
-        return value
