@@ -39,8 +39,6 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "25"))
 DOCS = os.environ.get("BENCH_DOCS", str(ROOT / "docs" / "performance.md"))
 # A run over a year of monthly partitions (`make bench-partitioned`) also writes its figures into the scaling page.
 SCALING_DOCS = ROOT / "docs" / "scaling.md"
-# Requests in a row to one server before the next one's turn.
-REQUESTS_IN_A_ROW = 5
 # What a request may take: the straightforward implementation reads whole tables on some shapes.
 SLOWEST_REQUEST_SECONDS = 600
 SERVER_ENV = {
@@ -199,12 +197,12 @@ def side_by_side(targets):
         get(port, path, token)
     timings = [[] for _ in targets]
     answers = [None for _ in targets]
-    while len(timings[0]) < REQUESTS:
-        for index, (port, path, token) in enumerate(targets):
-            for _ in range(REQUESTS_IN_A_ROW):
-                seconds, status, body = get(port, path, token)
-                timings[index].append(seconds)
-                answers[index] = (status, body)
+    for turn in range(REQUESTS):
+        # Each turn starts with the next target, so that none always runs right after another on the same rows.
+        for index in [(turn + offset) % len(targets) for offset in range(len(targets))]:
+            seconds, status, body = get(*targets[index])
+            timings[index].append(seconds)
+            answers[index] = (status, body)
     return [(statistics.median(times) * 1000, *answer) for times, answer in zip(timings, answers, strict=True)]
 
 
