@@ -6,8 +6,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -23,12 +25,14 @@ RECIPIENT = b"alice@example.com"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """`tools/serve.sh` with one gunicorn worker; the address nginx listens on."""
+    """`tools/serve.sh` with one gunicorn worker, after the collectstatic that `make serve` runs; the address nginx
+    listens on."""
     if not os.access(NGINX, os.X_OK):
         message = "PROXY TESTS SKIPPED: nginx is missing (apt-get install nginx-light)"
         if os.environ.get("COMMLOGS_REQUIRE_PROXY") == "1":
             pytest.fail(message)
         pytest.skip(message)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], check=True)
     port = free_port()
     log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
     environment = {**os.environ, "SERVE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "DJANGO_DEBUG": "0"}
@@ -40,12 +44,16 @@ def served(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200:
-                    break
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except urllib.error.HTTPError as error:
+                if error.code not in (502, 503):
+                    raise
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         yield ("127.0.0.1", port)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
