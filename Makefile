@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=local-demo-only-secret-key
 
-.PHONY: help run test test-browser lint serve loadtest schemathesis bench bench-partitioned bench-admin replica test-replica independent-check clean
+.PHONY: help run test test-browser lint serve loadtest schemathesis bench bench-partitioned bench-proxy bench-admin replica test-replica independent-check clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -80,6 +80,9 @@ bench: $(VENV)/.installed  ## The product against the straightforward implementa
 
 bench-partitioned: $(VENV)/.installed  ## The bench at 30M rows over 12 monthly partitions, with retention by partition.
 	BENCH_ROWS=30000000 BENCH_SMALL_ROWS=100000 BENCH_MONTHS=12 BENCH_REQUESTS=11 $(BIN)/python bench/run.py
+
+bench-proxy: $(VENV)/.installed  ## How fast nginx refuses a 4 MB request line, and what slow clients cost ordinary requests.
+	$(BIN)/python bench/proxy_limits.py
 
 bench-admin: $(VENV)/.installed  ## The admin's log pages timed on DATABASE_URL's data, as USERNAME (a staff reader).
 	DJANGO_SETTINGS_MODULE=commlogs_site.settings $(BIN)/python bench/admin_pages.py --username $(USERNAME)
