@@ -321,6 +321,9 @@ newest = CommunicationLog.objects.order_by("-created_at").values_list("created_a
 ranges = {
     "6 hours, open end": {"created_at__gte": newest - timedelta(hours=6, minutes=20)},
     "30 days and a time, channel=sms": {"created_at__gte": newest - timedelta(days=30, hours=5), "channel": "sms"},
+    "9:30 to 17:45 of one day": {
+        "created_at__gte": (newest - timedelta(days=3)).replace(hour=9, minute=30),
+        "created_at__lt": (newest - timedelta(days=3)).replace(hour=17, minute=45)},
     "9:30 to 17:45 of one day, status=failed": {
         "created_at__gte": (newest - timedelta(days=3)).replace(hour=9, minute=30),
         "created_at__lt": (newest - timedelta(days=3)).replace(hour=17, minute=45), "status": "failed"},
