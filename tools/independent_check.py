@@ -886,6 +886,8 @@ def project_env(database_url):
         DJANGO_THROTTLE_LOGS="1000000/min",
     )
     env.pop("DJANGO_DEBUG", None)
+    # The bench's databases are migrated with Redis as the cache, so they hold no cache table.
+    env.setdefault("DJANGO_CACHE_URL", "locmemcache://")
     return env
 
 
