@@ -419,7 +419,7 @@ def test_export_user_logs_with_an_unknown_format_is_a_command_error(db, tmp_path
 
 @pytest.mark.postgres
 def test_purge_and_erase_are_seen_by_row_triggers_on_postgres(make_log):
-    """Counters kept by triggers (issue 4's exact totals) stay exact: the deletes are ordinary DELETEs."""
+    """Counters kept by triggers stay exact: the deletes are ordinary DELETEs."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL triggers")
     with connection.cursor() as cursor:
