@@ -51,8 +51,9 @@ replica: $(VENV)/.installed  ## The demo on PostgreSQL with a streaming replica 
 
 test-replica: $(VENV)/.installed-dev  ## The replica tests, and the contract suite read from a streaming replica of the local PostgreSQL.
 	tools/replica.sh start
+	# With the default cache of production, the database's, so that the router also meets the cache's table.
 	DATABASE_URL=$(PRIMARY_URL) DATABASE_REPLICA_URL=$(REPLICA_URL) COMMLOGS_REQUIRE_REPLICA=1 \
-		$(BIN)/pytest -m "replica or contract" $(PYTEST_ARGS)
+		DJANGO_CACHE_URL=dbcache://commlogs_cache $(BIN)/pytest -m "replica or contract" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev  ## ruff check and ruff format --check.
 	$(BIN)/ruff check .
