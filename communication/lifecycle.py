@@ -30,7 +30,7 @@ def parse_age(text):
     """`180d`, `12h` or `4w` as a timedelta; anything else raises ValueError saying what is allowed."""
     match = AGE_PATTERN.fullmatch(text.strip())
     if not match or int(match[1]) == 0:
-        raise ValueError(f"{text!r} is not an age: use a whole number above 0 and h, d or w, such as 180d, 12h or 4w")
+        raise ValueError(f"{text!r} is not an age: use a whole number from 1 to 999999 and h, d or w, such as 180d")
     return timedelta(**{AGE_UNITS[match[2]]: int(match[1])})
 
 

@@ -69,11 +69,28 @@ def test_the_same_seed_gives_the_same_rows(db):
     assert {row[0] for row in first} == set(CommunicationLog.objects.values_list("id", flat=True))
 
 
-@pytest.mark.parametrize("option", ["rows", "users", "days"])
-def test_zero_or_negative_sizes_are_refused(db, option):
-    options = {"rows": 10, "users": 2, "days": 1, option: 0}
+@pytest.mark.parametrize("option", ["rows", "users", "days", "months"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_zero_or_negative_sizes_are_refused(db, option, value):
+    options = {"rows": 10, "users": 2, option: value}
     with pytest.raises(CommandError, match=f"--{option} must be above 0"):
         seed(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"months": 10**20}, "--months: 100000000000000000000 reaches back before the year 1"),
+        ({"days": 10**9}, "--days: 1000000000 reaches back before the year 1"),
+        ({"days": float("inf")}, "--days: inf reaches back before the year 1"),
+        ({"days": float("nan")}, "--days must be above 0"),
+        ({"users": 10**12}, "--users must be at most 1,000,000"),
+    ],
+)
+def test_spans_the_calendar_cannot_hold_and_users_past_memory_are_refused(db, options, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        seed(rows=10, **{"users": 2, **options})
+    assert not CommunicationLog.objects.exists()
 
 
 @pytest.mark.postgres

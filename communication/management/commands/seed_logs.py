@@ -19,6 +19,8 @@ from communication.seeding import LogGenerator, indexes_rebuilt_after, write_row
 BATCH_ROWS = 20_000
 # From this many rows, and when the load at least doubles the table, PostgreSQL indexes are rebuilt after it.
 REBUILD_INDEXES_FROM_ROWS = 100_000
+# Every synthetic user is held in memory while the rows are drawn.
+MAX_USERS = 1_000_000
 
 
 class Command(BaseCommand):
@@ -42,15 +44,22 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
     def handle(self, *args, rows, users, days, months, seed, database, keep_indexes, no_progress, **options):
-        days = 30 * months if months is not None else days
-        for name, value in (("--rows", rows), ("--users", users), ("--days", days)):
-            if value <= 0:
+        span = ("--months", months) if months is not None else ("--days", days)
+        for name, value in (("--rows", rows), ("--users", users), span):
+            if not value > 0:
                 raise CommandError(f"{name} must be above 0")
+        if users > MAX_USERS:
+            raise CommandError(f"--users must be at most {MAX_USERS:,}")
         if database not in connections:
             raise CommandError(f"--database: unknown alias {database!r}")
+        days = 30 * months if months is not None else days
         now = timezone.now()
+        try:
+            start = now - timedelta(days=days)
+        except OverflowError:
+            raise CommandError(f"{span[0]}: {span[1]} reaches back before the year 1") from None
         generator = LogGenerator(seed=seed, users=users, now=now, days=days, planned_rows=rows)
-        self.make_months(now - timedelta(days=days), now, database)
+        self.make_months(start, now, database)
         rebuild = (
             connections[database].vendor == "postgresql"
             and not keep_indexes
