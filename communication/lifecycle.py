@@ -23,6 +23,7 @@ AGE_PATTERN = re.compile(r"([0-9]{1,6})([hdw])")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 # Rows per DELETE: each batch is its own transaction, so locks last a fraction of a second.
 DEFAULT_BATCH_SIZE = 2000
+MAX_BATCH_SIZE = 100_000
 INTERRUPTED_RETURN_CODE = 130
 
 
@@ -54,10 +55,10 @@ def identifier_argument(text):
     return text
 
 
-def positive_int(text):
-    """An argparse type: a whole number of at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise ArgumentTypeError("must be a whole number of at least 1")
+def batch_size_argument(text):
+    """An argparse type: rows per batch, from 1 to MAX_BATCH_SIZE."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_BATCH_SIZE:
+        raise ArgumentTypeError(f"must be a whole number from 1 to {MAX_BATCH_SIZE:,}")
     return int(text)
 
 
@@ -93,7 +94,7 @@ class BatchDeleteCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only count the rows; delete nothing.")
         parser.add_argument(
             "--batch-size",
-            type=positive_int,
+            type=batch_size_argument,
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows per batch, each in its own short transaction (default {DEFAULT_BATCH_SIZE}).",
         )

@@ -84,10 +84,11 @@ def test_purge_with_an_age_before_the_year_1_is_a_command_error(db):
         run("purge_logs", "--older-than", "999999w")
 
 
-@pytest.mark.parametrize("batch_size", ["0", "-1", "ten"])
-def test_purge_with_a_bad_batch_size_is_a_command_error(db, batch_size):
-    with pytest.raises(CommandError, match="argument --batch-size: must be a whole number of at least 1"):
-        run("purge_logs", "--batch-size", batch_size)
+@pytest.mark.parametrize("batch_size", ["0", "-1", "ten", "100001", "99999999999999999999"])
+@pytest.mark.parametrize("command", [["purge_logs"], ["purge_audit"], ["erase_user_logs", "usr_alice"]])
+def test_a_bad_batch_size_is_a_command_error_naming_the_bounds(db, command, batch_size):
+    with pytest.raises(CommandError, match="argument --batch-size: must be a whole number from 1 to 100,000"):
+        run(*command, "--batch-size", batch_size)
 
 
 def test_purge_logs_deletes_only_logs_older_than_the_cutoff(make_log, reader_client):
