@@ -5,6 +5,7 @@ request into what may be stored.
 a phone number or an email address inside any other text that came from a request or reaches a log.
 """
 
+import json
 import re
 import unicodedata
 
@@ -55,10 +56,14 @@ def mask_personal_data(text):
 
 
 def hide_recipient_in(text, recipient):
-    """`text` with its log's own recipient, wherever it stands in it (a provider's answer often names it), masked."""
+    """`text` with its log's own recipient, wherever it stands in it, masked: a provider's answer often names it,
+    as it is or escaped in a JSON string."""
     if not text or not recipient:
         return text
-    return re.sub(re.escape(recipient), mask_recipient(recipient), text, flags=re.IGNORECASE)
+    spellings = sorted({recipient, json.dumps(recipient)[1:-1]}, key=len, reverse=True)
+    masked = mask_recipient(recipient)
+    # A function, not a template: a backslash in the masked recipient is text, not a group reference.
+    return re.sub("|".join(map(re.escape, spellings)), lambda _: masked, text, flags=re.IGNORECASE)
 
 
 def mask_parameter(name, value):
