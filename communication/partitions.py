@@ -76,13 +76,20 @@ def maintain(using="default"):
         for model in PARTITIONED:
             cursor.execute("SELECT partman.run_maintenance(%s)", [parent(model)])
             cursor.execute("SELECT premake FROM partman.part_config WHERE parent_table = %s", [parent(model)])
-            coming = list(month_starts(timezone.now(), timezone.now() + timedelta(days=31 * cursor.fetchone()[0])))
+            now, (months_ahead,) = timezone.now(), cursor.fetchone()
+            coming = month_starts(now, now + timedelta(days=31 * months_ahead))
             made = {partition.start for partition in monthly_partitions(model, using)}
-            missing = [f"{month:%Y-%m}" for month in coming if month not in made]
+            missing = [month for month in coming if month not in made]
             if missing:
-                raise DatabaseError(f"pg_partman made no partition of {model._meta.db_table} for {', '.join(missing)}")
+                raise no_partition_made(model, missing)
         cursor.execute("SELECT default_table, count FROM partman.check_default(true) WHERE count > 0")
         return dict(cursor.fetchall())
+
+
+def no_partition_made(model, months):
+    return DatabaseError(
+        f"pg_partman made no partition of {model._meta.db_table} for {', '.join(f'{month:%Y-%m}' for month in months)}"
+    )
 
 
 def move_default_rows(model, using="default"):
@@ -110,7 +117,7 @@ def move_default_rows(model, using="default"):
             cursor.execute(f"SELECT min(created_at) FROM ONLY {connection.ops.quote_name(default)}")
             (stuck,) = cursor.fetchone()
             if stuck is not None:
-                raise DatabaseError(f"pg_partman made no partition of {model._meta.db_table} for {stuck:%Y-%m}")
+                raise no_partition_made(model, [stuck])
         cursor.execute("DROP TABLE strays")
     return rows
 
